@@ -1,0 +1,158 @@
+"""Turn environment variables into one frozen ``Settings``, reporting every problem at once.
+
+Usage::
+
+    settings = load_settings()            # from os.environ
+    settings = load_settings({"WECHAT_TOKEN": "t"})   # tests pass a mapping
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+# One row per variable: env name -> (field name, default). README's configuration table mirrors it.
+ENV_VARS: dict[str, tuple[str, Any]] = {
+    "WECHAT_TOKEN": ("wechat_token", None),
+    "WECHAT_APPID": ("wechat_appid", ""),
+    "WECHAT_SECRET": ("wechat_secret", ""),
+    "WECHAT_AES_KEY": ("wechat_aes_key", ""),
+    "REDIS_URL": ("redis_url", ""),
+    "REDIS_KEY_PREFIX": ("key_prefix", "wxbot:"),
+    "REDIS_EMBEDDED_DIR": ("embedded_redis_dir", "var"),
+    "CONTENT_DIR": ("content_dir", "content"),
+    "WECHAT_API_BASE_URL": ("wechat_api_base_url", "https://api.weixin.qq.com"),
+    "PORT": ("port", 8000),
+    "SESSION_TTL_SECONDS": ("session_ttl", 1800),
+    "DEDUPE_TTL_SECONDS": ("dedupe_ttl", 60),
+    "LOG_LEVEL": ("log_level", "INFO"),
+    "LEADS_WEBHOOK_URL": ("leads_webhook_url", ""),
+    "LEADS_WEBHOOK_SECRET": ("leads_webhook_secret", ""),
+    "SALES_OPENIDS": ("sales_openids", ""),
+    "CONSOLE_PASSWORD": ("console_password", ""),
+    "SECRET_KEY": ("secret_key", ""),
+}
+FIELD_TO_ENV = {field: env for env, (field, _) in ENV_VARS.items()}
+
+
+class SettingsError(ValueError):
+    """Raised with one line per bad or missing environment variable."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("invalid configuration:\n  " + "\n  ".join(problems))
+
+
+class Settings(BaseModel):
+    """Everything the app reads from its environment; immutable once built."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    wechat_token: str = Field(min_length=3, max_length=32)
+    wechat_appid: str = ""
+    wechat_secret: str = ""
+    wechat_aes_key: str = ""
+    redis_url: str = ""
+    key_prefix: str = "wxbot:"
+    embedded_redis_dir: str = "var"
+    content_dir: str = "content"
+    wechat_api_base_url: str = "https://api.weixin.qq.com"
+    port: int = Field(default=8000, ge=1, le=65535)
+    # WeChat retries 3x within ~15 s: a dedupe claim must outlive all three tries.
+    session_ttl: int = Field(default=1800, ge=60)
+    dedupe_ttl: int = Field(default=60, ge=30)
+    log_level: str = "INFO"
+    leads_webhook_url: str = ""
+    leads_webhook_secret: str = ""
+    sales_openids: tuple[str, ...] = ()
+    console_password: str = ""
+    secret_key: str = ""
+
+    @field_validator("wechat_token")
+    @classmethod
+    def _token_charset(cls, value: str) -> str:
+        # The MP console only accepts 3-32 letters and digits for the Token.
+        if not value.isalnum() or not value.isascii():
+            raise ValueError("must be 3-32 ASCII letters or digits, as the MP console requires")
+        return value
+
+    @field_validator("wechat_aes_key")
+    @classmethod
+    def _aes_key_length(cls, value: str) -> str:
+        if value and (len(value) != 43 or not value.isalnum()):
+            raise ValueError(f"EncodingAESKey must be 43 letters or digits, got {len(value)} characters")
+        return value
+
+    @field_validator("redis_url", "wechat_api_base_url", "leads_webhook_url")
+    @classmethod
+    def _url_scheme(cls, value: str, info: Any) -> str:
+        allowed = ("redis://", "rediss://", "unix://") if info.field_name == "redis_url" else ("http://", "https://")
+        if value and not value.startswith(allowed):
+            raise ValueError(f"must start with one of {', '.join(allowed)}")
+        return value.rstrip("/") if info.field_name == "wechat_api_base_url" else value
+
+    @field_validator("key_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        if not value or " " in value:
+            raise ValueError("must be a non-empty string without spaces, e.g. 'wxbot:'")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value
+
+    @field_validator("sales_openids", mode="before")
+    @classmethod
+    def _split_openids(cls, value: Any) -> tuple[str, ...]:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return tuple(value or ())
+
+    @model_validator(mode="after")
+    def _aes_needs_appid(self) -> "Settings":
+        # Safe mode ciphertext carries the AppID; without it we cannot refuse a foreign account's message.
+        if self.wechat_aes_key and not self.wechat_appid:
+            raise ValueError("WECHAT_APPID: is required when WECHAT_AES_KEY is set")
+        return self
+
+    @property
+    def safe_mode_enabled(self) -> bool:
+        """True when an EncodingAESKey is set, so compatible and safe mode are accepted."""
+        return bool(self.wechat_aes_key)
+
+    @property
+    def outbound_enabled(self) -> bool:
+        """True when the WeChat API can be called (AppID and AppSecret are set)."""
+        return bool(self.wechat_appid and self.wechat_secret)
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build ``Settings`` from ``environ`` (default ``os.environ``); raise ``SettingsError`` listing all problems."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for env, (field, _default) in ENV_VARS.items():
+        raw = environ.get(env)
+        if raw is not None and raw != "":
+            values[field] = raw.strip()
+    values.update(overrides)
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            msg = err["msg"].removeprefix("Value error, ")
+            if not err["loc"]:  # a cross-field rule already names its variable
+                problems.append(msg)
+                continue
+            field = str(err["loc"][0])
+            if err["type"] == "missing":
+                msg = "is required"
+            problems.append(f"{FIELD_TO_ENV.get(field, field)}: {msg}")
+        raise SettingsError(problems) from None
