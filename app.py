@@ -1,0 +1,63 @@
+"""Wire the engine (``wechat/``), this account's handlers (``handlers/``) and content into one Flask app.
+
+Gunicorn serves ``app:create_app()``; ``flask --app app <command>`` runs the CLI.
+A message's route, first match wins, in this order (see README "Architecture"):
+system plumbing (language, MORE, silent events) -> welcome events -> fallback.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import redis as redis_lib
+from flask import Flask, Response, jsonify
+
+import cli
+from config import Settings, load_settings
+from handlers import fallback, system, welcome
+from wechat.bot import Bot
+from wechat.content import ContentLibrary
+from wechat.redis_conn import connect
+from wechat.router import Router
+from wechat.webhook import MAX_BODY_BYTES, create_blueprint
+
+
+def build_router() -> Router:
+    """The account's routes in priority order; the first handler that returns a reply wins."""
+    root = Router("root")
+    root.include(system.router)     # language detection and switch, MORE, events that need no words
+    root.include(welcome.router)    # subscribe (with QR scene) and SCAN
+    root.include(fallback.router)   # nothing matched
+    return root
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level,
+                        format="%(asctime)s %(levelname)s %(name)s %(process)d: %(message)s")
+
+
+def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | None = None,
+               library: ContentLibrary | None = None, router: Router | None = None,
+               **services: Any) -> Flask:
+    """Build the app; tests pass their own settings, Redis client and content."""
+    settings = settings or load_settings()
+    configure_logging(settings)
+    redis = redis if redis is not None else connect(settings)
+    library = library or ContentLibrary.from_directory(settings.content_dir)
+    bot = Bot(settings, redis, router or build_router(), library, services=services)
+
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.config["SECRET_KEY"] = settings.secret_key or None
+    app.extensions["wxbot"] = bot
+    app.register_blueprint(create_blueprint(bot))
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return jsonify(bot.health())
+
+    for status, text in ((400, "bad request"), (404, "not found"), (405, "method not allowed"),
+                         (413, "request body too large"), (500, "internal error")):
+        app.register_error_handler(status, lambda exc, s=status, t=text: Response(t + "\n", s, mimetype="text/plain"))
+    cli.register(app)
+    return app

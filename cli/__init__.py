@@ -1,0 +1,10 @@
+"""Flask CLI commands (``flask --app app <command>``); each module adds its own group."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from cli import sim
+
+    sim.register(app)

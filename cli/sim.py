@@ -1,0 +1,46 @@
+"""``flask --app app sim``: send a message or event to a running server exactly as WeChat would."""
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+
+from wechat.simulator import Follower, HttpTransport
+
+
+@click.command("sim")
+@click.argument("text", required=False)
+@click.option("--url", default=None, help="Server base URL (default http://127.0.0.1:$PORT).")
+@click.option("--openid", default="o_simulator_follower", show_default=True, help="Follower openid.")
+@click.option("--click", "click_key", default=None, help="Send a menu CLICK event with this key.")
+@click.option("--subscribe", is_flag=True, help="Send a subscribe event.")
+@click.option("--scene", default="", help="QR scene for --subscribe or --scan.")
+@click.option("--scan", is_flag=True, help="Send a SCAN event (an existing follower scans a QR code).")
+@click.option("--voice", is_flag=True, help="Send TEXT as a voice message's recognition result.")
+@click.option("--mode", type=click.Choice(["auto", "plain", "compat", "safe"]), default="auto", show_default=True)
+@click.option("--repeat", default=1, show_default=True, help="Send the same message N times, like WeChat's retries.")
+def sim_command(text, url, openid, click_key, subscribe, scene, scan, voice, mode, repeat) -> None:
+    """Send TEXT (or an event) to /wechat, signed and encrypted like WeChat, and print the decoded reply."""
+    settings = current_app.extensions["wxbot"].settings
+    follower = Follower(HttpTransport(url or f"http://127.0.0.1:{settings.port}"), settings.wechat_token,
+                        aes_key=settings.wechat_aes_key, appid=settings.wechat_appid, openid=openid, mode=mode)
+    try:
+        if click_key:
+            reply = follower.click(click_key)
+        elif subscribe:
+            reply = follower.subscribe(scene)
+        elif scan:
+            reply = follower.scan(scene)
+        elif text is not None:
+            reply = follower.voice(text) if voice else follower.send(text)
+        else:
+            raise click.UsageError("give TEXT, --click KEY, --subscribe or --scan")
+        click.echo(str(reply))
+        for _ in range(repeat - 1):
+            click.echo("-- retry --")
+            click.echo(str(follower.resend()))
+    except OSError as exc:
+        raise click.ClickException(f"cannot reach the server: {exc}") from None
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(sim_command)

@@ -1,0 +1,1 @@
+"""What this account says and does. Each module exposes a ``router``; ``app.py`` includes them in priority order."""

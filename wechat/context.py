@@ -1,0 +1,66 @@
+"""What a handler sees: the message, the follower's conversation, the live content, and a way to defer work.
+
+Usage::
+
+    def reply_help(ctx: Context) -> Reply | None:
+        ctx.session["seen_help"] = True          # saved after the reply if it changed
+        ctx.defer("wechat.jobs.send_template", openid=ctx.openid)   # runs in the worker, once
+        return Text(ctx.text("help"))
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from wechat.language import DEFAULT_LANGUAGE
+from wechat.messages import Message
+
+if TYPE_CHECKING:
+    from wechat.bot import Bot
+
+
+@dataclass(frozen=True)
+class SideEffect:
+    """A job for the worker: dotted function path, JSON-able kwargs, an id that makes enqueueing idempotent."""
+
+    func: str
+    kwargs: dict[str, Any]
+    job_id: str
+
+
+@dataclass
+class Context:
+    message: Message
+    session: dict[str, Any]
+    content: Any
+    bot: "Bot"
+    effects: list[SideEffect] = field(default_factory=list)
+    redis_ok: bool = True
+    notes: dict[str, Any] = field(default_factory=dict)   # per-message scratch space (e.g. analytics labels)
+
+    @property
+    def openid(self) -> str:
+        return self.message.openid
+
+    @property
+    def lang(self) -> str:
+        """The follower's language: remembered in the session, Chinese until we learn otherwise."""
+        return self.session.get("lang") or DEFAULT_LANGUAGE
+
+    @lang.setter
+    def lang(self, value: str) -> None:
+        self.session["lang"] = value
+
+    @property
+    def state(self) -> str:
+        """Readable conversation state such as ``lead:phone``; "" when no flow is active."""
+        return self.session.get("state", "")
+
+    def text(self, name: str, **fmt: Any) -> str:
+        """A named message from content in the follower's language."""
+        return self.content.message(name, self.lang, **fmt)
+
+    def defer(self, func: str, *, job_suffix: str = "", **kwargs: Any) -> None:
+        """Queue ``func(**kwargs)`` for the worker; the id ties it to this message so a retry cannot queue it twice."""
+        job_id = f"{self.message.dedupe_key}:{func}{':' + job_suffix if job_suffix else ''}"
+        self.effects.append(SideEffect(func, kwargs, job_id))
