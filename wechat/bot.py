@@ -46,6 +46,7 @@ class Bot:
         self.enqueue = enqueue
         self.finish_hooks: list[FinishHook] = []
         self.services: dict[str, Any] = services or {}
+        self.flows: Any = None   # the flow engine (lead capture); set by create_app
 
     def handle(self, message: Message) -> str:
         """Answer ``message`` exactly once across retries, processes and hosts; return the reply body."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from wechat.language import DEFAULT_LANGUAGE
 from wechat.messages import Message
+from wechat.replies import Reply
 
 if TYPE_CHECKING:
     from wechat.bot import Bot
@@ -59,6 +60,15 @@ class Context:
     def text(self, name: str, **fmt: Any) -> str:
         """A named message from content in the follower's language."""
         return self.content.message(name, self.lang, **fmt)
+
+    def start_flow(self, name: str, source: dict[str, Any] | None = None) -> Reply:
+        """Start the named conversation flow (e.g. ``"lead"``) and return its first question.
+
+        ``source`` says what started it, e.g. ``{"kind": "menu", "key": "MENU_CONTACT"}``.
+        """
+        if self.bot.flows is None:
+            raise RuntimeError("no flow engine configured")
+        return self.bot.flows.start(self, name, source or {})
 
     def defer(self, func: str, *, job_suffix: str = "", **kwargs: Any) -> None:
         """Queue ``func(**kwargs)`` for the worker; the id ties it to this message so a retry cannot queue it twice."""

@@ -1,0 +1,87 @@
+"""Fixtures: real Redis under a unique key prefix, the app, and fake followers that sign and encrypt like WeChat."""
+from __future__ import annotations
+
+import uuid
+from typing import Any, Callable, Iterator
+
+import pytest
+import redis as redis_lib
+
+from app import create_app
+from config import Settings, load_settings
+from tests.support.redis_server import test_redis_url
+from wechat.simulator import FlaskTransport, Follower
+
+pytest_plugins = ["tests.support.fake_wechat"]
+
+# WeChat's published safe-mode sample account.
+SAMPLE_TOKEN = "spamtest"
+SAMPLE_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+SAMPLE_APPID = "wx2c2769f8efd9abc2"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    return test_redis_url()
+
+
+@pytest.fixture
+def key_prefix(redis_url: str) -> Iterator[str]:
+    """A fresh prefix; afterwards delete exactly the keys written under it (never FLUSHDB)."""
+    prefix = f"test-{uuid.uuid4().hex[:10]}:"
+    yield prefix
+    client = redis_lib.Redis.from_url(redis_url)
+    for key in client.scan_iter(match=f"*{prefix}*", count=1000):
+        client.delete(key)
+
+
+@pytest.fixture
+def redis(redis_url: str, key_prefix: str) -> redis_lib.Redis:
+    return redis_lib.Redis.from_url(redis_url)
+
+
+@pytest.fixture
+def make_settings(redis_url: str, key_prefix: str, tmp_path) -> Callable[..., Settings]:
+    def make(**overrides: Any) -> Settings:
+        env = {"WECHAT_TOKEN": SAMPLE_TOKEN, "WECHAT_APPID": SAMPLE_APPID, "WECHAT_AES_KEY": SAMPLE_AES_KEY}
+        values = {"redis_url": redis_url, "key_prefix": key_prefix, "embedded_redis_dir": str(tmp_path / "var")}
+        values.update(overrides)
+        return load_settings(env, **values)
+    return make
+
+
+@pytest.fixture
+def settings(make_settings) -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+def app(settings: Settings, redis: redis_lib.Redis):
+    app = create_app(settings, redis=redis)
+    app.testing = True
+    return app
+
+
+@pytest.fixture
+def bot(app):
+    return app.extensions["wxbot"]
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def follower(client, settings) -> Follower:
+    """A follower in plaintext mode."""
+    return Follower(FlaskTransport(client), settings.wechat_token, openid="o_follower_" + uuid.uuid4().hex[:12],
+                    mode="plain")
+
+
+@pytest.fixture
+def make_follower(client, settings) -> Callable[..., Follower]:
+    def make(mode: str = "plain", openid: str | None = None, **kw: Any) -> Follower:
+        return Follower(FlaskTransport(client), settings.wechat_token, aes_key=settings.wechat_aes_key,
+                        appid=settings.wechat_appid, openid=openid or "o_" + uuid.uuid4().hex[:16], mode=mode, **kw)
+    return make
