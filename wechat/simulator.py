@@ -75,6 +75,7 @@ class SimReply:
     content: str = ""
     articles: list[dict[str, str]] = field(default_factory=list)
     fields: dict[str, str] = field(default_factory=dict)
+    encrypted: bool = False                           # the reply came as a signed, encrypted envelope
 
     def __str__(self) -> str:
         if self.status != 200:
@@ -183,10 +184,13 @@ class Follower:
 
             raw = PrpCrypto(self.box.key).decrypt(fields["Encrypt"], self.box.appid).encode("utf-8")
             fields = _fields(raw)
+            encrypted = True
+        else:
+            encrypted = False
         root = SafeET.fromstring(raw)
         articles = [{child.tag: child.text or "" for child in item} for item in root.iter("item")]
         return SimReply(status, raw, type=fields.get("MsgType", ""), content=fields.get("Content", ""),
-                        articles=articles, fields=fields)
+                        articles=articles, fields=fields, encrypted=encrypted)
 
 
 def _fields(raw: bytes) -> dict[str, str]:

@@ -1,0 +1,39 @@
+"""An app for cross-process tests: the real pipeline plus two probe routes that count their runs in Redis.
+
+"slow <n>" sleeps n seconds before answering; "count" answers at once. Each run INCRs
+``<prefix>runs:<msgid>`` so a test can prove a handler ran exactly once across processes.
+Served by gunicorn as ``tests.support.slow_app:create_probe_app()``.
+"""
+from __future__ import annotations
+
+import time
+
+from app import build_router, create_app
+from wechat.context import Context
+from wechat.replies import Reply, Text
+from wechat.router import Router
+
+probe = Router("probe")
+
+
+def _count(ctx: Context) -> int:
+    return int(ctx.bot.redis.incr(ctx.bot.keys("runs", ctx.message.msg_id)))
+
+
+@probe.route(lambda ctx: ctx.message.content.startswith("slow"))
+def slow_reply(ctx: Context) -> Reply:
+    runs = _count(ctx)
+    time.sleep(float(ctx.message.content.split()[1]))
+    return Text(f"slow done, run {runs}, nonce {time.time_ns()}")
+
+
+@probe.text("count")
+def count_reply(ctx: Context) -> Reply:
+    return Text(f"counted, run {_count(ctx)}, nonce {time.time_ns()}")
+
+
+def create_probe_app():
+    root = Router("root")
+    root.include(probe)
+    root.include(build_router())
+    return create_app(router=root)
