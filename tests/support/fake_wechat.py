@@ -51,6 +51,10 @@ def cleanup_prefix(client: redis_lib.Redis, prefix: str) -> int:
     for pattern in (f"{prefix}*", f"rq:*{prefix}*", f"rq:*{tag}*"):
         for key in client.scan_iter(match=pattern, count=1000):
             deleted += client.delete(key)
+    for key in client.scan_iter(match="rq:scheduler:*", count=1000):  # scheduler records name only their queues
+        queues = client.hget(key, "queues") or b""
+        if tag.encode() in queues:
+            deleted += client.delete(key)
     for shared in ("rq:workers", "rq:queues"):  # sets RQ shares between all queues: remove only our members
         for member in client.smembers(shared):
             if tag.encode() in member or prefix.encode() in member:
@@ -104,21 +108,43 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 
 def start_worker(settings: Settings, *, burst: bool = False, fast: bool = True) -> subprocess.Popen:
-    """Run ``run_worker`` in its own process group (so a SIGKILL takes its work horse down with it)."""
+    """Run ``run_worker`` in a subprocess, as ``flask worker`` does, with short heartbeats when ``fast``."""
     tuning = ("WorkerTuning(job_monitoring_interval=1, heartbeat_grace=2, maintenance_interval=1, worker_ttl=16)"
               if fast else "WorkerTuning()")
     code = ("from config import load_settings\n"
             "from wechat.jobs import run_worker, WorkerTuning\n"
             f"run_worker(load_settings(), burst={burst!r}, tuning={tuning})\n")
     return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=settings_env(settings),
-                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def kill_group(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
-    try:
-        os.killpg(proc.pid, sig)
-    except ProcessLookupError:
-        pass
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (Linux /proc). RQ's work horse calls setsid(), so it leaves our group."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def kill_tree(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
+    """Kill the worker and everything it started at once, as a crash or an OOM kill of the container would."""
+    for pid in [proc.pid, *descendants(proc.pid)]:
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
     proc.wait(15)
 
 
