@@ -1,0 +1,506 @@
+"""Conversation flows driven by the follower's replies: one question per step, readable states (``lead:phone``).
+
+WeChat lets an account push only a few customer-service messages, so a form is a chain of passive
+replies: each message from the follower answers the current step and gets the next question back.
+The state lives in the follower's conversation (``ctx.session``), so it expires with the session TTL
+and every retry of a message is answered from the dedupe cache without advancing twice.
+
+Usage::
+
+    engine = FlowEngine(wordings=load_wordings("content"), redis=redis, keys=keys, session_ttl=1800)
+    engine.register(Flow("lead", steps=(Step("name", parse_name_step), ...), on_confirm=submit_lead))
+    bot.flows = engine; bot.finish_hooks.append(engine.finish_hook)
+    engine.start(ctx, "lead", {"kind": "menu", "key": "MENU_CONTACT"})   # first question
+    engine.answer(ctx)          # route for follower messages while ``ctx.state`` starts with "lead:"
+
+Transitions, the same for every flow::
+
+    start -> step 1 -> step 2 -> ... -> step n -> confirm (summary) -> on_confirm -> done
+      "back": previous step (from confirm: the last step)      "cancel": ended, nothing kept
+      invalid answer: hint + question; the 3rd in a row also offers "skip" (or only "cancel" if required)
+      confirm + a line number: edit that step, then back to the summary
+      session expired mid-flow: the next message gets the flow's "expired" text
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Mapping
+
+import redis as redis_lib
+import yaml
+
+from wechat.language import LANGUAGES, detect
+from wechat.replies import Reply, Text
+from wechat.router import Router
+from wechat.validators import Choice, Invalid, normalize, numbered
+
+if TYPE_CHECKING:
+    from wechat.context import Context
+    from wechat.redis_conn import Keys
+
+log = logging.getLogger(__name__)
+
+CONFIRM = "confirm"
+MAX_TRIES = 3                      # invalid answers in a row before we offer skip / cancel
+EXPIRED_NOTICE_S = 24 * 3600      # how long after the session expired we still explain what happened
+MAX_ANSWER_CHARS = 500
+CHECKED = "flows_checked"         # session flag: this session already looked for an expired flow
+
+_DEFAULT_COMMANDS = {
+    "cancel": ["取消", "cancel"], "back": ["返回", "back"], "skip": ["跳过", "skip"],
+    "confirm": ["确认", "confirm", "yes", "ok"],
+}
+_REQUIRED_TEXTS = ("start", "resume", "summary", "confirm_invalid", "skipped", "stuck", "stuck_required",
+                   "not_skippable", "back_at_start", "text_only", "cancelled", "expired")
+
+
+class FlowContentError(ValueError):
+    """A flow's wording file is missing something the engine needs; names the file and the gap."""
+
+
+# -- wording (content/flows/<name>.yaml) ----------------------------------------------------------------
+@dataclass(frozen=True)
+class StepWording:
+    name: str
+    label: dict[str, str]
+    ask: dict[str, str]
+    invalid: dict[str, str]
+    choices: tuple[Choice, ...] = ()
+
+
+@dataclass(frozen=True)
+class FlowWording:
+    """Everything a flow says, in every language, plus its command words and consent text version."""
+
+    name: str
+    texts: dict[str, dict[str, str]]
+    steps: dict[str, StepWording]
+    commands: dict[str, frozenset[str]]
+    consent_version: str = ""
+    consent_text: dict[str, str] = field(default_factory=dict)
+
+    def text(self, key: str, lang: str, **fmt: Any) -> str:
+        variants = self.texts.get(key) or {}
+        value = variants.get(lang) or next(iter(variants.values()), "")
+        return value.format(**fmt) if fmt else value
+
+    def command(self, text: str) -> str | None:
+        key = normalize(text).casefold().strip(" .。!！")
+        for name in ("cancel", "back", "skip"):
+            if key in self.commands.get(name, ()):
+                return name
+        return None
+
+    def is_confirm(self, text: str) -> bool:
+        return normalize(text).casefold().strip(" .。!！") in self.commands.get("confirm", ())
+
+    @classmethod
+    def from_dict(cls, name: str, raw: Mapping[str, Any], source: str = "") -> "FlowWording":
+        where = source or name
+        texts = {k: _variants(v, f"{where}: {k}") for k, v in raw.items()
+                 if k not in ("steps", "commands", "consent")}
+        missing = [k for k in _REQUIRED_TEXTS if k not in texts]
+        if missing:
+            raise FlowContentError(f"{where}: missing {', '.join(missing)}")
+        steps = {}
+        for step, spec in (raw.get("steps") or {}).items():
+            spec = spec or {}
+            for part in ("ask", "invalid"):
+                if part not in spec:
+                    raise FlowContentError(f"{where}: steps.{step}.{part} is missing")
+            choices = tuple(Choice.from_content(c) for c in spec.get("choices") or ())
+            for choice in choices:
+                if set(LANGUAGES) - set(choice.labels):
+                    raise FlowContentError(f"{where}: steps.{step}.choices {choice.id} needs {', '.join(LANGUAGES)}")
+            steps[step] = StepWording(step, _variants(spec.get("label") or {l: step for l in LANGUAGES},
+                                                      f"{where}: steps.{step}.label"),
+                                      _variants(spec["ask"], f"{where}: steps.{step}.ask"),
+                                      _variants(spec["invalid"], f"{where}: steps.{step}.invalid"), choices)
+        commands = {k: frozenset(normalize(w).casefold() for w in words)
+                    for k, words in {**_DEFAULT_COMMANDS, **(raw.get("commands") or {})}.items()}
+        consent = raw.get("consent") or {}
+        consent_text = _variants(consent["text"], f"{where}: consent.text") if consent.get("text") else {}
+        return cls(name, texts, steps, commands, str(consent.get("version") or ""), consent_text)
+
+
+def _variants(value: Any, where: str) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise FlowContentError(f"{where}: expected one text per language ({', '.join(LANGUAGES)})")
+    missing = [lang for lang in LANGUAGES if not str(value.get(lang) or "").strip()]
+    if missing:
+        raise FlowContentError(f"{where}: missing {', '.join(missing)}")
+    return {lang: str(value[lang]) for lang in LANGUAGES}
+
+
+def load_wordings(content_dir: str) -> dict[str, FlowWording]:
+    """Every ``content/flows/*.yaml``, validated; raises ``FlowContentError`` naming the file."""
+    directory = os.path.join(content_dir, "flows")
+    wordings: dict[str, FlowWording] = {}
+    if not os.path.isdir(directory):
+        return wordings
+    for filename in sorted(os.listdir(directory)):
+        if not filename.endswith((".yaml", ".yml")):
+            continue
+        path = os.path.join(directory, filename)
+        with open(path, encoding="utf-8") as fh:
+            try:
+                raw = yaml.safe_load(fh) or {}
+            except yaml.YAMLError as exc:
+                raise FlowContentError(f"{path}: {exc}") from None
+        name = os.path.splitext(filename)[0]
+        wordings[name] = FlowWording.from_dict(name, raw, path)
+    return wordings
+
+
+# -- flows ----------------------------------------------------------------------------------------------
+Parser = Callable[[str, StepWording], Any]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question: ``parse(text, wording)`` returns a JSON-able value or raises ``Invalid``.
+
+    ``abort_on`` maps values that end the flow (e.g. consent refused) to the text to answer with.
+    """
+
+    name: str
+    parse: Parser
+    skippable: bool = True
+    abort_on: Mapping[str, str] = field(default_factory=dict)
+    in_summary: bool = True
+    show: Callable[[Any, StepWording, str], str] | None = None
+
+
+@dataclass
+class FlowRun:
+    """One run of a flow, as kept in the session: answers so far, where it came from, its language."""
+
+    name: str
+    run_id: str
+    answers: dict[str, Any]
+    source: dict[str, Any]
+    lang: str
+    started_at: float
+    path: list[str] = field(default_factory=list)    # steps answered, in order, for "back"
+    tries: int = 0
+    edit: bool = False
+
+    def to_session(self) -> dict[str, Any]:
+        return {"name": self.name, "run": self.run_id, "answers": self.answers, "source": self.source,
+                "lang": self.lang, "started": self.started_at, "path": self.path, "tries": self.tries,
+                "edit": self.edit}
+
+    @classmethod
+    def from_session(cls, raw: Any) -> "FlowRun | None":
+        if not isinstance(raw, dict) or not raw.get("name") or not raw.get("run"):
+            return None
+        return cls(str(raw["name"]), str(raw["run"]), dict(raw.get("answers") or {}), dict(raw.get("source") or {}),
+                   str(raw.get("lang") or "zh"), float(raw.get("started") or 0), list(raw.get("path") or []),
+                   int(raw.get("tries") or 0), bool(raw.get("edit")))
+
+
+OnConfirm = Callable[["Context", FlowRun, FlowWording], Reply]
+
+
+@dataclass(frozen=True)
+class Flow:
+    name: str
+    steps: tuple[Step, ...]
+    on_confirm: OnConfirm
+
+    def step(self, name: str) -> Step | None:
+        return next((s for s in self.steps if s.name == name), None)
+
+    def next_step(self, after: str) -> str:
+        names = [s.name for s in self.steps]
+        index = names.index(after) + 1
+        return names[index] if index < len(names) else CONFIRM
+
+
+class FlowEngine:
+    """Runs registered flows over the follower's session; see the module docstring for transitions."""
+
+    def __init__(self, wordings: Mapping[str, FlowWording], *, redis: redis_lib.Redis, keys: "Keys",
+                 session_ttl: int, clock: Callable[[], float] = time.time):
+        self.wordings = dict(wordings)
+        self.flows: dict[str, Flow] = {}
+        self.redis = redis
+        self.keys = keys
+        self.session_ttl = session_ttl
+        self.clock = clock
+        self._cache: dict[tuple[Any, ...], FlowWording] = {}
+
+    def register(self, flow: Flow) -> Flow:
+        wording = self.wordings.get(flow.name)
+        if wording is None:
+            raise FlowContentError(f"flow {flow.name!r} has no content/flows/{flow.name}.yaml")
+        missing = [s.name for s in flow.steps if s.name not in wording.steps]
+        if missing:
+            raise FlowContentError(f"content/flows/{flow.name}.yaml: steps {', '.join(missing)} have no wording")
+        self.flows[flow.name] = flow
+        return flow
+
+    def wording_for(self, ctx: "Context", name: str) -> FlowWording:
+        """The flow's wording from the live content version when it carries one, else from disk at startup.
+
+        A published content version switches the wording within a second, like every other text.
+        """
+        raw_of = getattr(ctx.content, "flow", None)
+        raw = raw_of(name) if callable(raw_of) else None
+        if isinstance(raw, Mapping):
+            cache_key = (name, getattr(ctx.content, "version", None), id(raw))
+            cached = self._cache.get(cache_key)
+            if cached is None:
+                try:
+                    cached = FlowWording.from_dict(name, raw, f"flows/{name}.yaml (content version "
+                                                              f"{getattr(ctx.content, 'version', '?')})")
+                    missing = [s.name for s in self.flows[name].steps if s.name not in cached.steps] \
+                        if name in self.flows else []
+                    if missing:
+                        raise FlowContentError(f"flows/{name}.yaml: steps {', '.join(missing)} have no wording")
+                except FlowContentError as exc:
+                    log.error("live flow wording unusable, using the startup copy: %s", exc)
+                    cached = self.wordings[name]
+                if len(self._cache) > 32:
+                    self._cache.clear()
+                self._cache[cache_key] = cached
+            return cached
+        return self.wordings[name]
+
+    def marker_key(self, openid: str) -> str:
+        return self.keys("flowmark", openid)
+
+    def router(self) -> Router:
+        """Routes for ``handlers``: answers to an active flow, then the expired-flow notice."""
+        router = Router("flows")
+        router.route(self.in_flow, "answer_flow")(self.answer)
+        router.route(self.may_have_expired, "explain_expired_flow")(self.explain_expired)
+        return router
+
+    # -- starting -------------------------------------------------------------------------------
+    def start(self, ctx: "Context", name: str, source: Mapping[str, Any] | None = None) -> Reply:
+        """Ask the first question of flow ``name``, or continue an unfinished run of it."""
+        flow = self.flows[name]
+        wording = self.wording_for(ctx, name)
+        current = self._run(ctx)
+        if current is not None and current.name == name:
+            ctx.lang = current.lang
+            step = ctx.state.partition(":")[2]
+            return Text(wording.text("resume", current.lang) + "\n\n" + self._prompt(flow, current, wording, step))
+        run = FlowRun(name, secrets.token_hex(8), {}, _clean_source(source or {}, ctx.session), ctx.lang, self.clock())
+        first = flow.steps[0].name
+        self._save(ctx, run, first)
+        ctx.notes["flow_started"] = name
+        log.info("flow %s started (run %s, source %s)", name, run.run_id, run.source.get("kind", "-"))
+        return Text(wording.text("start", run.lang) + "\n\n" + self._question(wording, first, run.lang))
+
+    # -- answering ------------------------------------------------------------------------------
+    def in_flow(self, ctx: "Context") -> bool:
+        return ctx.message.from_follower and ctx.state.partition(":")[0] in self.flows
+
+    def answer(self, ctx: "Context") -> Reply | None:
+        """Take the follower's message as the answer to the current step."""
+        name, _, step_name = ctx.state.partition(":")
+        flow, run = self.flows.get(name), self._run(ctx)
+        if flow is None or run is None or run.name != name or (step_name != CONFIRM and not flow.step(step_name)):
+            log.warning("dropping unreadable flow state %r", ctx.state)
+            self._end(ctx)
+            return None
+        wording = self.wording_for(ctx, name)
+        self._settle_language(ctx, run)
+        lang = run.lang
+        text = ctx.message.content.strip()[:MAX_ANSWER_CHARS] if ctx.message.type in ("text", "voice") else ""
+        if not text:
+            return self._reply(ctx, run, step_name, wording.text("text_only", lang) + "\n\n" +
+                               self._prompt(flow, run, wording, step_name))
+        command = wording.command(text)
+        if command == "cancel":
+            self._end(ctx)
+            log.info("flow %s cancelled at %s (run %s)", name, step_name, run.run_id)
+            return Text(wording.text("cancelled", lang))
+        if command == "back":
+            return self._back(ctx, flow, run, wording, step_name)
+        if step_name == CONFIRM:
+            return self._confirm(ctx, flow, run, wording, text)
+        step = flow.step(step_name)
+        assert step is not None
+        if command == "skip":
+            if not step.skippable:
+                return self._reply(ctx, run, step_name, wording.text("not_skippable", lang) + "\n\n" +
+                                   self._question(wording, step_name, lang))
+            value: Any = None
+        else:
+            try:
+                value = step.parse(text, wording.steps[step_name])
+            except Invalid as exc:
+                return self._invalid(ctx, flow, run, wording, step, exc)
+        if value is not None and str(value) in step.abort_on:
+            self._end(ctx)
+            log.info("flow %s ended by %s at %s (run %s)", name, value, step_name, run.run_id)
+            return Text(wording.text(step.abort_on[str(value)], lang))
+        run.answers[step_name] = value
+        if step_name not in run.path:
+            run.path.append(step_name)
+        next_step = CONFIRM if run.edit else flow.next_step(step_name)
+        run.tries, run.edit = 0, False
+        self._save(ctx, run, next_step)
+        return Text(self._prompt(flow, run, wording, next_step))
+
+    def _invalid(self, ctx: "Context", flow: Flow, run: FlowRun, wording: FlowWording, step: Step,
+                 exc: Invalid) -> Reply:
+        run.tries += 1
+        lang = run.lang
+        log.info("flow %s step %s: invalid answer (%s, try %d)", flow.name, step.name, exc.reason, run.tries)
+        hint = wording.steps[step.name].invalid[lang]
+        if run.tries >= MAX_TRIES:
+            offer = wording.text("stuck" if step.skippable else "stuck_required", lang)
+            body = f"{hint}\n\n{offer}"
+        else:
+            body = f"{hint}\n\n{self._question(wording, step.name, lang)}"
+        return self._reply(ctx, run, step.name, body)
+
+    def _back(self, ctx: "Context", flow: Flow, run: FlowRun, wording: FlowWording, step_name: str) -> Reply:
+        lang = run.lang
+        if run.edit and step_name != CONFIRM:          # backing out of an edit returns to the summary
+            run.edit, run.tries = False, 0
+            self._save(ctx, run, CONFIRM)
+            return Text(self._prompt(flow, run, wording, CONFIRM))
+        if step_name in run.path:
+            run.path = run.path[:run.path.index(step_name)]
+        if not run.path:
+            self._save(ctx, run, step_name)
+            return Text(wording.text("back_at_start", lang) + "\n\n" + self._question(wording, step_name, lang))
+        previous = run.path.pop()
+        run.tries = 0
+        self._save(ctx, run, previous)
+        return Text(self._question(wording, previous, lang))
+
+    def _confirm(self, ctx: "Context", flow: Flow, run: FlowRun, wording: FlowWording, text: str) -> Reply:
+        lang = run.lang
+        editable = [s for s in flow.steps if s.in_summary]
+        key = normalize(text).strip(" .。")
+        if key.isdigit() and 1 <= int(key) <= len(editable):
+            step = editable[int(key) - 1]
+            run.edit, run.tries = True, 0
+            self._save(ctx, run, step.name)
+            return Text(self._question(wording, step.name, lang))
+        if not wording.is_confirm(text):
+            return self._reply(ctx, run, CONFIRM, wording.text("confirm_invalid", lang) + "\n\n" +
+                               self._summary(flow, run, wording))
+        reply = flow.on_confirm(ctx, run, wording)   # must be idempotent per run: a crash here is retried
+        self._end(ctx)
+        log.info("flow %s confirmed (run %s)", flow.name, run.run_id)
+        return reply
+
+    # -- expiry ---------------------------------------------------------------------------------
+    def may_have_expired(self, ctx: "Context") -> bool:
+        # Only the first message of a fresh session can follow an expired flow; later ones skip the lookup.
+        return (not ctx.state and not ctx.session.get(CHECKED) and ctx.redis_ok
+                and (ctx.message.from_follower or ctx.message.event in ("click", "scan", "subscribe")))
+
+    def explain_expired(self, ctx: "Context") -> Reply | None:
+        """Tell a follower whose flow expired with their session why their answer went nowhere."""
+        ctx.session[CHECKED] = 1
+        try:
+            raw = self.redis.getdel(self.marker_key(ctx.openid))
+        except redis_lib.RedisError:
+            return None
+        if not raw or not ctx.message.from_follower:   # events are answered normally; the notice is dropped
+            return None
+        try:
+            mark = json.loads(raw)
+            wording = self.wording_for(ctx, mark["name"])
+        except (ValueError, KeyError, TypeError):
+            return None
+        log.info("flow %s expired (run %s)", mark.get("name"), mark.get("run", "-"))
+        return Text(wording.text("expired", mark.get("lang") or ctx.lang))
+
+    def finish_hook(self, ctx: "Context", rendered: Any, pipe: "redis_lib.client.Pipeline") -> None:
+        """Keep an expiry marker that outlives the session while a flow is open (rides the finish round trip)."""
+        name, _, step = ctx.state.partition(":")
+        if name in self.flows and step:
+            run = self._run(ctx)
+            mark = {"name": name, "step": step, "lang": run.lang if run else ctx.lang,
+                    "run": run.run_id if run else ""}
+            pipe.set(self.marker_key(ctx.openid), json.dumps(mark), ex=self.session_ttl + EXPIRED_NOTICE_S)
+        elif ctx.notes.get("flow_ended"):
+            pipe.delete(self.marker_key(ctx.openid))
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _run(self, ctx: "Context") -> FlowRun | None:
+        return FlowRun.from_session(ctx.session.get("flow"))
+
+    def _save(self, ctx: "Context", run: FlowRun, step: str) -> None:
+        ctx.session["flow"] = run.to_session()
+        ctx.session["state"] = f"{run.name}:{step}"
+        ctx.session[CHECKED] = 1
+
+    def _reply(self, ctx: "Context", run: FlowRun, step: str, body: str) -> Reply:
+        self._save(ctx, run, step)
+        return Text(body)
+
+    def _end(self, ctx: "Context") -> None:
+        ctx.session.pop("flow", None)
+        ctx.session.pop("state", None)
+        ctx.notes["flow_ended"] = True
+
+    def _settle_language(self, ctx: "Context", run: FlowRun) -> None:
+        """The first answer (or an explicit "English"/"中文") sets the flow's language; later answers do not.
+
+        A Chinese follower typing an English company name must not flip the rest of the form to English.
+        """
+        if ctx.session.get("lang_chosen") and ctx.lang != run.lang:
+            run.lang = ctx.lang
+        elif not run.answers and not run.path and detect(ctx.message.content or ""):
+            run.lang = ctx.lang
+        else:
+            ctx.lang = run.lang
+
+    def _question(self, wording: FlowWording, step: str, lang: str) -> str:
+        sw = wording.steps[step]
+        text = sw.ask[lang].format(consent_text=wording.consent_text.get(lang, ""))
+        return f"{text}\n{numbered(sw.choices, lang)}" if sw.choices else text
+
+    def _prompt(self, flow: Flow, run: FlowRun, wording: FlowWording, step: str) -> str:
+        return self._summary(flow, run, wording) if step == CONFIRM else self._question(wording, step, run.lang)
+
+    def _summary(self, flow: Flow, run: FlowRun, wording: FlowWording) -> str:
+        lang = run.lang
+        lines = []
+        for i, step in enumerate((s for s in flow.steps if s.in_summary), 1):
+            sw = wording.steps[step.name]
+            lines.append(f"{i}. {sw.label[lang]}：{self.show(step, run.answers.get(step.name), sw, wording, lang)}"
+                         if lang == "zh" else
+                         f"{i}. {sw.label[lang]}: {self.show(step, run.answers.get(step.name), sw, wording, lang)}")
+        return wording.text("summary", lang, summary="\n".join(lines))
+
+    @staticmethod
+    def show(step: Step, value: Any, sw: StepWording, wording: FlowWording, lang: str) -> str:
+        if value is None or value == "":
+            return wording.text("skipped", lang)
+        if step.show is not None:
+            return step.show(value, sw, lang)
+        if sw.choices:
+            return next((c.label(lang) for c in sw.choices if c.id == value), str(value))
+        if isinstance(value, dict):
+            return " / ".join(str(v) for v in value.values())
+        return str(value)
+
+
+def _clean_source(source: Mapping[str, Any], session: Mapping[str, Any]) -> dict[str, Any]:
+    """What started the flow, JSON-safe and small: kind, key, articles read before, the QR scene that brought them."""
+    clean: dict[str, Any] = {"kind": str(source.get("kind") or "unknown")[:32]}
+    if source.get("key"):
+        clean["key"] = str(source["key"])[:128]
+    read = source.get("read")
+    if read is None:
+        read = session.get("read") or []
+    clean["read"] = [str(a)[:128] for a in list(read)[:10]] if isinstance(read, (list, tuple)) else []
+    if session.get("scene") and "scene" not in clean:
+        clean["scene"] = str(session["scene"])[:64]
+    return clean

@@ -1,0 +1,258 @@
+"""Deliver leads to the CRM webhook from the worker: signed JSON, idempotency key, retries for over 24 h.
+
+The receiver gets ``POST LEADS_WEBHOOK_URL`` with a JSON body and these headers::
+
+    X-Signature-SHA256: hex HMAC-SHA256 of the raw body under LEADS_WEBHOOK_SECRET
+    Idempotency-Key:    {lead_id}-r{revision}   (the same on every attempt of one revision)
+    X-Lead-Id, X-Lead-Revision
+
+Any 2xx means delivered; anything else (or no answer) is retried with exponential backoff
+(``DELIVERY_SCHEDULE``: 30 s doubling to 1 h, about 26 h in all), then the lead is a dead letter that
+``flask leads retry`` sends again.
+
+Usage::
+
+    enqueue_delivery(redis, settings, capture.lead_id, capture.revision)          # in the request
+    enqueue_delivery(redis, settings, lead_id, rev, schedule=[1, 1, 1])           # tests: a short window
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import redis as redis_lib
+import requests
+from rq import Retry, get_current_job
+from rq.registry import FailedJobRegistry
+
+from config import Settings
+from wechat import jobs
+from wechat.leads.store import Lead, LeadStore
+from wechat.redis_conn import Keys
+
+log = logging.getLogger(__name__)
+
+DELIVERY_WINDOW_S = 26 * 3600     # retries span at least 24 h (the promise), with two hours to spare
+DELIVER_FUNC = "wechat.leads.delivery.deliver_lead"
+ERASE_FUNC = "wechat.leads.delivery.deliver_erasure"
+TIMEOUT = (5.0, 20.0)             # (connect, read) seconds for the CRM
+STALE_OUTBOX_S = 15 * 60          # a lead pending this long without a live job gets a fresh one
+
+
+def default_schedule() -> list[int]:
+    """30 s, 60 s, ... capped at 1 h, until the retries cover ``DELIVERY_WINDOW_S``."""
+    return list(jobs.retry_for(DELIVERY_WINDOW_S, first=30, factor=2, cap=3600).intervals)
+
+
+def _retry(schedule: Sequence[float] | None) -> Retry:
+    intervals = list(schedule) if schedule is not None else default_schedule()
+    return Retry(max=len(intervals), interval=intervals)
+
+
+class DeliveryFailed(RuntimeError):
+    """This attempt failed; RQ retries on the schedule. The message holds a status, never the lead."""
+
+
+# -- the request ----------------------------------------------------------------------------------
+def payload(lead: Lead) -> dict[str, Any]:
+    """The JSON the CRM receives: the lead's fields, source, consent and ids."""
+    data = lead.data
+    return {
+        "event": "lead.updated" if lead.revision > 1 else "lead.created",
+        "lead_id": lead.lead_id,
+        "revision": lead.revision,
+        "created_at": _iso(lead.created_at),
+        "updated_at": _iso(lead.updated_at),
+        "openid": lead.openid,
+        "name": data.get("name"),
+        "company": data.get("company"),
+        "role": data.get("role"),
+        "phone": data.get("phone"),
+        "email": data.get("email"),
+        "need": data.get("need"),
+        "need_label": data.get("need_label"),
+        "language": data.get("lang"),
+        "source": data.get("source") or {},
+        "consent": data.get("consent") or {},
+    }
+
+
+def sign(secret: str, body: bytes) -> str:
+    """Hex HMAC-SHA256 of ``body``; receivers compare it with ``hmac.compare_digest``."""
+    return hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def signed_request(settings: Settings, lead_id: str, revision: int, body_obj: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    body = json.dumps(body_obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "X-Signature-SHA256": sign(settings.leads_webhook_secret, body),
+        "Idempotency-Key": f"{lead_id}-r{revision}",
+        "X-Lead-Id": lead_id,
+        "X-Lead-Revision": str(revision),
+        "User-Agent": "wxbot-leads/1",
+    }
+    return body, headers
+
+
+def _iso(ts: float) -> str | None:
+    if not ts:
+        return None
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ts))
+
+
+def _post(settings: Settings, body: bytes, headers: dict[str, str]) -> str | None:
+    """POST once; None on success, else a short error (status code or exception name)."""
+    try:
+        resp = requests.post(settings.leads_webhook_url, data=body, headers=headers, timeout=TIMEOUT)
+    except requests.RequestException as exc:
+        return type(exc).__name__
+    if 200 <= resp.status_code < 300:
+        return None
+    return f"HTTP {resp.status_code}"
+
+
+def _config_problem(settings: Settings) -> str | None:
+    if not settings.leads_webhook_url:
+        return "LEADS_WEBHOOK_URL not set"
+    if not settings.leads_webhook_secret:
+        return "LEADS_WEBHOOK_SECRET not set"
+    return None
+
+
+def _final_attempt() -> bool:
+    job = get_current_job()
+    return job is None or not job.retries_left
+
+
+# -- jobs (run in the worker) ---------------------------------------------------------------------
+def deliver_lead(lead_id: str, revision: int) -> str:
+    """Send the lead's current revision to the CRM; idempotent, so a re-run after a crash is harmless."""
+    rt = jobs.runtime()
+    store = LeadStore(rt.redis, rt.keys)
+    try:
+        lead = store.get(lead_id)
+        if lead is None or lead.state != "active":
+            return "erased"
+        if lead.delivered_rev >= lead.revision:
+            return "delivered"
+        problem = _config_problem(rt.settings)
+        if problem:
+            # Retrying cannot fix configuration: dead-letter now; `flask leads retry --all` once it is set.
+            log.error("lead %s not delivered: %s", lead_id, problem)
+            store.mark_dead(lead_id, problem)
+            return "not_configured"
+        body, headers = signed_request(rt.settings, lead.lead_id, lead.revision, payload(lead))
+        error = _post(rt.settings, body, headers)
+        if error is None:
+            store.mark_delivered(lead_id, lead.revision)
+            log.info("lead %s revision %d delivered", lead_id, lead.revision)
+            return "delivered"
+        store.record_failure(lead_id, error)
+        if _final_attempt():
+            store.mark_dead(lead_id, error)
+            log.error("lead %s dead-lettered after retries (%s)", lead_id, error)
+        else:
+            log.warning("lead %s delivery failed (%s); will retry", lead_id, error)
+        raise DeliveryFailed(error)
+    finally:
+        requeue_stale(rt.redis, rt.settings)
+
+
+def deliver_erasure(lead_id: str) -> str:
+    """Tell the CRM a follower erased their data (body: event and lead id only)."""
+    rt = jobs.runtime()
+    problem = _config_problem(rt.settings)
+    if problem:
+        return "not_configured"
+    body, headers = signed_request(rt.settings, lead_id, 0, {"event": "lead.erased", "lead_id": lead_id})
+    headers["Idempotency-Key"] = f"{lead_id}-erased"
+    error = _post(rt.settings, body, headers)
+    if error is not None:
+        raise DeliveryFailed(error)
+    return "delivered"
+
+
+# -- enqueueing (request side and CLI) ------------------------------------------------------------
+def enqueue_delivery(redis: redis_lib.Redis, settings: Settings, lead_id: str, revision: int, *,
+                     schedule: Sequence[float] | None = None, tag: str = "") -> str:
+    """Queue delivery of ``revision``; idempotent per (lead, revision, tag). Returns the RQ job id."""
+    job_id = f"lead-{lead_id}-r{revision}" + (f"-{tag}" if tag else "")
+    rq_id = jobs.enqueue(redis, settings, DELIVER_FUNC, {"lead_id": lead_id, "revision": revision},
+                         job_id=job_id, retry=_retry(schedule), timeout=60)
+    LeadStore(redis, Keys(settings.key_prefix)).set_job(lead_id, rq_id)
+    return rq_id
+
+
+def enqueue_erasure(redis: redis_lib.Redis, settings: Settings, lead_id: str) -> str | None:
+    if _config_problem(settings):
+        return None
+    return jobs.enqueue(redis, settings, ERASE_FUNC, {"lead_id": lead_id}, job_id=f"lead-{lead_id}-erased",
+                        retry=_retry(None), timeout=60)
+
+
+def retry_lead(redis: redis_lib.Redis, settings: Settings, lead_id: str, *,
+               schedule: Sequence[float] | None = None) -> str | None:
+    """Manual retry of a lead (dead letter or stuck): a fresh job with a fresh schedule; None if unknown/erased."""
+    store = LeadStore(redis, Keys(settings.key_prefix))
+    lead = store.get(lead_id)
+    if lead is None or lead.state != "active":
+        return None
+    if lead.job:
+        _forget_failed_job(redis, settings, lead.job)
+    store.mark_pending(lead_id, "retried")
+    return enqueue_delivery(redis, settings, lead_id, lead.revision, schedule=schedule, tag=f"m{int(time.time() * 1000)}")
+
+
+def _forget_failed_job(redis: redis_lib.Redis, settings: Settings, rq_id: str) -> None:
+    """Drop the old job from RQ's failed registry so the generic dead-letter list does not show it twice."""
+    for name in jobs.QUEUES:
+        registry = FailedJobRegistry(queue=jobs.get_queue(redis, settings, name))
+        registry.remove(rq_id) if rq_id in registry.get_job_ids() else None
+
+
+def reconcile(redis: redis_lib.Redis, settings: Settings, *, older_than: float = STALE_OUTBOX_S,
+              schedule: Sequence[float] | None = None) -> dict[str, list[str]]:
+    """Check every pending lead against its job: re-queue leads whose job vanished, dead-letter those whose
+    job failed without saying so (e.g. its worker was killed on the last attempt). Returns what it did."""
+    store = LeadStore(redis, Keys(settings.key_prefix))
+    done: dict[str, list[str]] = {"requeued": [], "dead": []}
+    for lead_id in store.outbox(older_than=time.time() - older_than):
+        lead = store.get(lead_id)
+        if lead is None or lead.state != "active":
+            redis.zrem(store.k("outbox"), lead_id)
+            continue
+        status = _job_state(redis, lead.job)
+        if status in ("queued", "started", "scheduled", "deferred"):
+            continue
+        if status in ("failed", "stopped", "canceled"):
+            store.mark_dead(lead_id, lead.last_error or f"job {status}")
+            done["dead"].append(lead_id)
+        elif lead.delivered_rev < lead.revision:       # job missing or finished without delivering this revision
+            enqueue_delivery(redis, settings, lead_id, lead.revision, schedule=schedule,
+                             tag=f"s{int(time.time() * 1000)}")
+            done["requeued"].append(lead_id)
+    return done
+
+
+def _job_state(redis: redis_lib.Redis, rq_id: str) -> str | None:
+    """``queued``, ``failed``, ... or None when the job is gone (``jobs.job_status`` gives the enum's str)."""
+    status = jobs.job_status(redis, rq_id) if rq_id else None
+    return status.rsplit(".", 1)[-1].lower() if status else None
+
+
+def requeue_stale(redis: redis_lib.Redis, settings: Settings) -> None:
+    """Self-healing run after every delivery attempt, at most once a minute across all workers."""
+    try:
+        store = LeadStore(redis, Keys(settings.key_prefix))
+        if not store.outbox(older_than=time.time() - STALE_OUTBOX_S, limit=1):
+            return
+        if redis.set(store.k("reconcile-lock"), "1", nx=True, ex=60):
+            reconcile(redis, settings)
+    except Exception:  # noqa: BLE001 - housekeeping must never fail the delivery itself
+        log.exception("outbox reconcile failed")
