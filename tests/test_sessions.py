@@ -34,13 +34,13 @@ def test_unchanged_conversation_is_not_rewritten_but_its_ttl_is_refreshed(follow
     key = bot.keys.conv(follower.openid)
     redis.expire(key, 100)
     seen = []
-    original_finish = bot.store._finish
+    original_finish = bot.store._execute_finish
 
-    def spy(keys, args, client=None):
+    def spy(keys, args, extra):
         seen.append(args[2])
-        return original_finish(keys=keys, args=args, client=client)
+        return original_finish(keys, args, extra)
 
-    bot.store._finish = spy
+    bot.store._execute_finish = spy
     follower.send("hello again")             # same language, nothing changes
     assert seen == ["touch"]
     assert redis.ttl(key) > 100

@@ -1,8 +1,9 @@
 """Retry claims, cached replies, conversations and per-follower locks in as few Redis round trips as possible.
 
-One message costs two round trips: ``claim`` (dedupe SET NX + follower lock + conversation + live
-content version, one Lua call) and ``finish`` (cache reply + save conversation if changed + unlock,
-one pipeline that may carry extra commands such as analytics counters).
+One message costs one round trip the follower waits for: ``claim`` (dedupe SET NX + follower lock +
+conversation + live content version, one Lua call). ``finish`` (cache reply + save conversation if
+changed + unlock, plus extra commands such as analytics counters) is written without waiting for
+Redis to answer; see ``wechat/redis_pipe.py``.
 
 Usage::
 
@@ -23,6 +24,7 @@ from typing import Any, Callable
 import redis as redis_lib
 
 from wechat.redis_conn import Breaker, Keys
+from wechat.redis_pipe import DeferredPipe
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,6 @@ elseif ARGV[3] == 'touch' then redis.call('EXPIRE', KEYS[2], ARGV[5]) end
 if ARGV[6] ~= '' and redis.call('GET', KEYS[3]) == ARGV[6] then redis.call('DEL', KEYS[3]) end
 return 1
 """
-_UNLOCK = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0"
 
 
 @dataclass
@@ -84,9 +85,7 @@ class ConversationStore:
         self.session_ttl = session_ttl
         self.content_version_key = content_version_key
         self.breaker = breaker or Breaker()
-        self._claim = redis.register_script(_CLAIM)
-        self._finish = redis.register_script(_FINISH)
-        self._unlock = redis.register_script(_UNLOCK)
+        self.pipe = DeferredPipe(redis, scripts=[_CLAIM, _FINISH])
 
     # -- step 3: claim -------------------------------------------------------------------------
     def claim(self, dedupe_key: str, openid: str) -> Claim:
@@ -96,7 +95,10 @@ class ConversationStore:
         token = secrets.token_hex(8)
         keys = [self.keys.seen(dedupe_key), self.keys.conv(openid), self.keys.lock(openid), self.content_version_key]
         try:
-            owned, conv_raw, locked, version = self._claim(keys=keys, args=[self.dedupe_ttl_ms, token, LOCK_TTL_MS])
+            result = self.pipe.call([self.pipe.evalsha(_CLAIM, keys, [self.dedupe_ttl_ms, token, LOCK_TTL_MS])])[0]
+            if isinstance(result, Exception):
+                raise result
+            owned, conv_raw, locked, version = result
             if owned and not locked:
                 conv_raw = self._wait_for_lock(openid, token)
         except redis_lib.RedisError:
@@ -156,14 +158,19 @@ class ConversationStore:
         args = [REPLY_PREFIX + reply_body.encode("utf-8"), self.dedupe_ttl_ms, mode, new_raw or b"",
                 self.session_ttl, claim.lock_token]
         try:
-            pipe = self.redis.pipeline(transaction=False)
-            self._finish(keys=keys, args=args, client=pipe)
-            if extra is not None:
-                extra(pipe)
-            pipe.execute()
+            self._execute_finish(keys, args, extra)
         except redis_lib.RedisError:
             self.breaker.trip()
             log.warning("could not cache reply or save conversation (redis down)")
+
+    def _execute_finish(self, keys: list[str], args: list[Any],
+                        extra: Callable[[redis_lib.client.Pipeline], None] | None) -> None:
+        commands = [self.pipe.evalsha(_FINISH, keys, args)]
+        if extra is not None:
+            collector = self.redis.pipeline(transaction=False)   # hooks add commands with redis-py's API
+            extra(collector)
+            commands.extend(args for args, _options in collector.command_stack)
+        self.pipe.send_later(commands)
 
     def load(self, openid: str) -> dict[str, Any]:
         """Read a follower's conversation outside the webhook (CLI, console, tests)."""

@@ -14,11 +14,13 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 
 class LiveServer:
-    def __init__(self, env: dict[str, str], app: str = "app:create_app()", workers: int = 1):
+    def __init__(self, env: dict[str, str], app: str = "app:create_app()", workers: int = 1,
+                 threads: int | None = 4):
         self.port = free_port()
         self.env = {**os.environ, **env, "PORT": str(self.port)}
         self.app = app
         self.workers = workers
+        self.threads = threads      # None: gunicorn's default sync workers
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -29,7 +31,7 @@ class LiveServer:
         gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
         self.proc = subprocess.Popen(
             [gunicorn, "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
-             "--threads", "4", "--log-level", "warning", self.app],
+             *(["--threads", str(self.threads)] if self.threads else []), "--log-level", "warning", self.app],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 30
         while True:

@@ -1,0 +1,37 @@
+-- Feed wrk one pre-built request body per request, each with a unique MsgId, split across threads.
+local threads = {}
+local counter = 0
+
+function setup(thread)
+  thread:set("tid", counter)
+  counter = counter + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  bodies = {}
+  local path, nthreads = args[1], tonumber(args[2])
+  local i = 0
+  for line in io.lines(path) do
+    if i % nthreads == tid then table.insert(bodies, line) end
+    i = i + 1
+  end
+  query = args[3]
+  n = 0
+end
+
+function request()
+  n = n + 1
+  if n > #bodies then n = 1; wrapped = true end
+  local line = bodies[n]
+  local tab = string.find(line, "\t", 1, true)
+  if tab then  -- safe mode: a per-body query string (msg_signature) before the tab
+    return wrk.format("POST", "/wechat?" .. string.sub(line, 1, tab - 1), {["Content-Type"] = "text/xml"},
+                      string.sub(line, tab + 1))
+  end
+  return wrk.format("POST", "/wechat?" .. query, {["Content-Type"] = "text/xml"}, line)
+end
+
+function done(summary, latency, requests)
+  io.write(string.format("LAT p50=%.3f p99=%.3f\n", latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
