@@ -105,6 +105,15 @@ def test_message_from_config_fills_and_fits_fields():
     assert validate_fields(msg.data) == []
 
 
+def test_message_from_config_picks_the_follower_language():
+    config = {"template_id": "TPL_OK", "fields": {"thing1": {"zh": "咨询已收到：{need}", "en": "Request received"},
+                                                  "time2": "{time}"}}
+    values = {"need": "KOL", "time": "10:00"}
+    assert message_from_config(config, "o1", values, language="en").data["thing1"] == "Request received"
+    assert message_from_config(config, "o1", values, language="zh").data["thing1"] == "咨询已收到：KOL"
+    assert message_from_config(config, "o1", values, language="ja").data["thing1"] == "咨询已收到：KOL"
+
+
 # -- sending and errcodes ------------------------------------------------------------------------
 def test_send_records_sent_then_delivery(fake_wechat, client, outbound_redis, keys):
     assert send_template(client, outbound_redis, keys, message()) == "sent"

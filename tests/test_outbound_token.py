@@ -105,8 +105,9 @@ def test_token_lives_in_redis_not_in_the_process(fake_wechat, outbound_settings,
                        json.dumps({**stored, "access_token": "FAKE_from_elsewhere"}), px=600_000)
     client.user.get("o_2")
     used = tokens_used(fake_wechat)
-    # The fake never issued it (40001): replaced once, the call retried with the new token.
-    assert used[1] == "FAKE_from_elsewhere" and used[2] not in (used[0], used[1])
+    # The fake never issued it (40001): replaced once by WeChat's current token, and the call retried with it.
+    assert used[1] == "FAKE_from_elsewhere" and used[2] == used[0]
+    assert json.loads(outbound_redis.get(Keys(outbound_settings.key_prefix)("token")))["access_token"] == used[0]
 
 
 def test_refresh_a_few_minutes_before_expiry(fake_wechat, outbound_settings, outbound_redis):
@@ -125,18 +126,32 @@ def test_refresh_a_few_minutes_before_expiry(fake_wechat, outbound_settings, out
     assert len(fetches) == 2 and fetches[1].json["force_refresh"] is False
 
 
-@pytest.mark.parametrize("errcode", [40001, 42001, 40014])
+@pytest.mark.parametrize("errcode,forced", [(40001, True), (40014, True), (42001, False)])
 def test_refused_token_is_refreshed_once_and_the_call_retried(fake_wechat, outbound_settings, outbound_redis,
-                                                              errcode):
-    client = build_client(outbound_settings, outbound_redis)
+                                                              errcode, forced):
+    now = [1_000_000.0]
+    client = build_client(outbound_settings, outbound_redis, clock=lambda: now[0])
     client.user.get("o_warm")
+    now[0] += 60
     fake_wechat.fail_next("/cgi-bin/user/info", errcode)
 
     assert client.user.get("o_1")["openid"] == "o_1"
     fetches = fake_wechat.requests_to(STABLE)
-    assert [f.json["force_refresh"] for f in fetches] == [False, True]
+    # Invalid tokens are force-refreshed; an expired one only needs normal mode (which hands out a new one).
+    assert [f.json["force_refresh"] for f in fetches] == [False, forced]
     used = tokens_used(fake_wechat)
-    assert len(used) == 3 and used[1] == used[0] and used[2] != used[1]
+    assert len(used) == 3 and used[1] == used[0]
+    assert (used[2] != used[1]) is forced
+
+
+def test_a_just_fetched_token_is_not_force_refreshed(fake_wechat, outbound_settings, outbound_redis):
+    client = build_client(outbound_settings, outbound_redis)
+    client.user.get("o_warm")
+    fake_wechat.fail_next("/cgi-bin/user/info", 40001)  # e.g. someone else force-refreshed a moment ago
+
+    assert client.user.get("o_1")["openid"] == "o_1"
+    # WeChat ignores force refreshes under 30 s apart (and allows 20 a day): normal mode is used instead.
+    assert [f.json["force_refresh"] for f in fake_wechat.requests_to(STABLE)] == [False, False]
 
 
 def test_expired_token_retry_against_real_expiry(fake_wechat, outbound_settings, outbound_redis):
@@ -158,10 +173,12 @@ def test_retry_happens_only_once(fake_wechat, outbound_settings, outbound_redis)
 
 
 def test_a_refused_token_is_replaced_once_for_all_processes(fake_wechat, outbound_settings, outbound_redis):
-    a = build_client(outbound_settings, connect(outbound_settings))
-    b = build_client(outbound_settings, connect(outbound_settings))
+    now = [1_000_000.0]
+    a = build_client(outbound_settings, connect(outbound_settings), clock=lambda: now[0])
+    b = build_client(outbound_settings, connect(outbound_settings), clock=lambda: now[0])
     bad = a.access_token
     assert b.access_token == bad
+    now[0] += 60
 
     new_a = a.tokens.refresh(stale=bad, force=True)
     new_b = b.tokens.refresh(stale=bad, force=True)  # b saw the same refusal a moment later

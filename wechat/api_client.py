@@ -154,8 +154,13 @@ class TokenStore:
             if self.redis.set(self.lock_key, lock_value, nx=True, px=int(self.lock_ttl * 1000)):
                 try:
                     record = self.peek()  # someone may have finished between our read and the lock
-                    if self._fresh_enough(record, self.clock(), stale, force):
+                    now = self.clock()
+                    if self._fresh_enough(record, now, stale, force):
                         return record.access_token  # type: ignore[union-attr]
+                    if force and record is not None and now - record.fetched_at < self.MIN_REFRESH_INTERVAL:
+                        # WeChat ignores force refreshes less than 30 s apart and allows 20 a day; normal mode
+                        # returns its current token, which is what a just-fetched refused token needs.
+                        force = False
                     return self._fetch_and_store(force=force)
                 finally:
                     self._release(keys=[self.lock_key], args=[lock_value])
@@ -250,8 +255,9 @@ class APIClient(WeChatClient):
                 errcode = int(exc.errcode) if exc.errcode is not None else None
                 if attempt == 1 and not explicit_token and errcode in TOKEN_ERRORS:
                     # WeChat refused our token: replace it once (for every process) and retry this call once.
+                    # An expired token (42001) needs only normal mode; an invalid one (40001/40014) is forced.
                     log.warning("%s refused the access token (errcode %s); refreshing", path, errcode)
-                    self.tokens.refresh(stale=token, force=True)
+                    self.tokens.refresh(stale=token, force=errcode != 42001)
                     continue
                 raise WeChatAPIError(errcode, str(exc.errmsg or "HTTP error"), path) from None
             except requests.RequestException as exc:

@@ -170,14 +170,21 @@ def build_payload(message: TemplateMessage) -> dict[str, Any]:
     return payload
 
 
+def _pattern_for(pattern: Any, language: str) -> str:
+    if isinstance(pattern, dict):  # one pattern per language: {"zh": ..., "en": ...}
+        return str(pattern.get(language) or pattern.get("zh") or next(iter(pattern.values()), ""))
+    return str(pattern)
+
+
 def message_from_config(config: dict[str, Any], touser: str, values: dict[str, Any],
-                        client_msg_id: str = "") -> TemplateMessage:
+                        client_msg_id: str = "", language: str = "zh") -> TemplateMessage:
     """Fill a content-configured template: ``{"template_id", "fields": {"thing1": "{name}"}, "url"?,
-    "miniprogram"?}``; each field is a ``str.format`` pattern over ``values``. Long text is cut to 20 characters
-    only for ``thing`` fields (free text), since a cut number or time would be wrong rather than short."""
+    "miniprogram"?}``; each field is a ``str.format`` pattern over ``values`` (or ``{"zh": ..., "en": ...}``,
+    picked by ``language``). Long text is cut to 20 characters only for ``thing`` and untyped fields (free
+    text), since a cut number or time would be wrong rather than short."""
     data: dict[str, str] = {}
     for key, pattern in (config.get("fields") or {}).items():
-        text = Formatter().vformat(str(pattern), (), _Defaulting(values)).strip()
+        text = Formatter().vformat(_pattern_for(pattern, language), (), _Defaulting(values)).strip()
         if field_type(key) in (None, "thing") and len(text) > MAX_CHARS:
             text = text[: MAX_CHARS - 1] + "…"
         data[key] = text
