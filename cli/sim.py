@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from wechat.simulator import Follower, HttpTransport
 
@@ -18,6 +19,7 @@ from wechat.simulator import Follower, HttpTransport
 @click.option("--voice", is_flag=True, help="Send TEXT as a voice message's recognition result.")
 @click.option("--mode", type=click.Choice(["auto", "plain", "compat", "safe"]), default="auto", show_default=True)
 @click.option("--repeat", default=1, show_default=True, help="Send the same message N times, like WeChat's retries.")
+@with_appcontext
 def sim_command(text, url, openid, click_key, subscribe, scene, scan, voice, mode, repeat) -> None:
     """Send TEXT (or an event) to /wechat, signed and encrypted like WeChat, and print the decoded reply."""
     settings = current_app.extensions["wxbot"].settings
