@@ -23,7 +23,8 @@ from wechat.simulator import Follower, HttpTransport
 def sim_command(text, url, openid, click_key, subscribe, scene, scan, voice, mode, repeat) -> None:
     """Send TEXT (or an event) to /wechat, signed and encrypted like WeChat, and print the decoded reply."""
     settings = current_app.extensions["wxbot"].settings
-    follower = Follower(HttpTransport(url or f"http://127.0.0.1:{settings.port}"), settings.wechat_token,
+    url = url or f"http://127.0.0.1:{settings.port}"
+    follower = Follower(HttpTransport(url), settings.wechat_token,
                         aes_key=settings.wechat_aes_key, appid=settings.wechat_appid, openid=openid, mode=mode)
     try:
         if click_key:
@@ -41,7 +42,8 @@ def sim_command(text, url, openid, click_key, subscribe, scene, scan, voice, mod
             click.echo("-- retry --")
             click.echo(str(follower.resend()))
     except OSError as exc:
-        raise click.ClickException(f"cannot reach the server: {exc}") from None
+        reason = "connection refused" if "refused" in str(exc).lower() else type(exc).__name__
+        raise click.ClickException(f"cannot reach the server at {url}: {reason}") from None
 
 
 def register(app: Flask) -> None:
