@@ -8,3 +8,5 @@ def register(app: Flask) -> None:
     from cli import sim
 
     sim.register(app)
+    from cli import leads
+    leads.register(app)

@@ -8,8 +8,7 @@ import time
 
 import pytest
 
-from tests.support.fake_wechat import cleanup_prefix
-from tests.support.leads import follower_for, make_app, says, session_of
+from tests.support.leads import cleanup, follower_for, make_app, says, session_of
 from wechat.leads import LeadStore
 from wechat.redis_conn import Keys
 from wechat.validators import parse_phone
@@ -19,7 +18,7 @@ from wechat.validators import parse_phone
 def lead_app(settings, redis, key_prefix):
     app = make_app(settings, redis, lead_retry_schedule=[1])
     yield app
-    cleanup_prefix(redis, key_prefix)
+    cleanup(redis, key_prefix)
 
 
 @pytest.fixture
@@ -303,7 +302,7 @@ def test_expiry_after_the_session_ttl(make_settings, redis, key_prefix, store, l
         assert again.type == "text" and "过期" not in again.content and "timed out" not in again.content
         assert leads_of(store, f) == []
     finally:
-        cleanup_prefix(redis, key_prefix)
+        cleanup(redis, key_prefix)
 
 
 def test_expired_form_then_menu_click_is_answered_normally(make_settings, redis, key_prefix):
@@ -316,7 +315,7 @@ def test_expired_form_then_menu_click_is_answered_normally(make_settings, redis,
         says(f.click("MENU_ABOUT"), "ABOUT-US")
         assert not redis.exists(f"{settings.key_prefix}flowmark:{f.openid}")
     finally:
-        cleanup_prefix(redis, key_prefix)
+        cleanup(redis, key_prefix)
 
 
 def test_menu_click_mid_flow_is_answered_and_the_flow_kept(new_follower, redis, settings, store):

@@ -1,0 +1,57 @@
+"""CSV export of leads for sales: UTF-8 with BOM so Excel shows Chinese correctly; the only place with phone/email.
+
+Usage::
+
+    count = write_csv(store, start_ts, end_ts, "leads.csv", tz=CHINA)
+"""
+from __future__ import annotations
+
+import csv
+from datetime import datetime, timezone, tzinfo
+from typing import IO, Any
+
+from wechat.leads.store import Lead, LeadStore
+
+COLUMNS = ("lead_id", "revision", "created_at", "updated_at", "name", "company", "role", "phone", "email",
+           "need", "need_label", "language", "source_kind", "source_key", "source_scene", "articles_read",
+           "consent_version", "consent_given_at", "delivery")
+# Excel runs a cell starting with one of these as a formula (CSV injection); a leading ' keeps it text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _when(ts: float, tz: tzinfo) -> str:
+    return datetime.fromtimestamp(ts, tz).strftime("%Y-%m-%d %H:%M:%S") if ts else ""
+
+
+def row(lead: Lead, tz: tzinfo = timezone.utc) -> list[str]:
+    data = lead.data
+    source = data.get("source") or {}
+    consent = data.get("consent") or {}
+    values = [lead.lead_id, lead.revision, _when(lead.created_at, tz), _when(lead.updated_at, tz),
+              data.get("name"), data.get("company"), data.get("role"), data.get("phone"), data.get("email"),
+              data.get("need"), data.get("need_label"), data.get("lang"), source.get("kind"), source.get("key"),
+              source.get("scene"), " ".join(source.get("read") or []), consent.get("version"),
+              consent.get("given_at"), lead.delivery]
+    return [_cell(v) for v in values]
+
+
+def write_rows(store: LeadStore, start: float, end: float, out: IO[str], tz: tzinfo = timezone.utc) -> int:
+    """Write the header and one row per lead created in [start, end); returns the number of leads."""
+    writer = csv.writer(out, dialect="excel")
+    writer.writerow(COLUMNS)
+    count = 0
+    for lead in store.created_between(start, end):
+        writer.writerow(row(lead, tz))
+        count += 1
+    return count
+
+
+def write_csv(store: LeadStore, start: float, end: float, path: str, tz: tzinfo = timezone.utc) -> int:
+    # utf-8-sig writes the BOM Excel needs to read UTF-8; newline="" lets csv write Excel's \r\n itself.
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        return write_rows(store, start, end, fh, tz)
