@@ -65,6 +65,20 @@ def test_the_one_minute_window_edge(quota):
     assert quota.consume("o1", now=T0 + 60) == "closed"
 
 
+@pytest.mark.parametrize("kind", ["scancode_push", "scancode_waitmsg"])
+def test_scan_menu_buttons_count_as_clicks(quota, kind):
+    assert quota.record_interaction("o1", kind, now=T0) is True
+    assert quota.consume("o1", now=T0 + 1) == "event"
+
+
+def test_the_webhook_can_record_inside_its_own_pipeline(quota):
+    with quota.redis.pipeline() as pipe:
+        pipe.set(quota.keys("test", "other"), "1")  # whatever else the webhook writes in that round trip
+        assert quota.queue_interaction(pipe, "o1", "text", now=T0) is True
+        pipe.execute()
+    assert quota.consume("o1", now=T0 + 1) == "message"
+
+
 def test_no_interaction_no_send_and_view_grants_nothing(quota):
     assert quota.consume("o_never", now=T0) == "closed"
     assert quota.record_interaction("o1", "view", now=T0) is False

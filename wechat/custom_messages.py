@@ -27,21 +27,13 @@ from wechat.redis_conn import Keys
 CUSTOM_PATH = "message/custom/send"
 MESSAGE_WINDOW = (5, 48 * 3600)   # (sends, seconds) after a follower's message
 EVENT_WINDOW = (3, 60)            # after a menu click, subscribe or scan
-EVENT_KINDS = {"click", "subscribe", "scan"}
+# Only click-type menu buttons (click, scancode_push, scancode_waitmsg) open the window, not VIEW.
+EVENT_KINDS = {"click", "scancode_push", "scancode_waitmsg", "subscribe", "scan"}
 # Inbound kinds the webhook may report and what each one means for the quota.
 MESSAGE_KINDS = {"message", "text", "image", "voice", "video", "shortvideo", "location", "link"}
 CLOSING_KINDS = {"unsubscribe"}
 TEXT_LIMIT_BYTES = 2048           # same ceiling as a passive text reply
 UNSENT_KEEP = 1000                # the unsent list is a window for operators, not an archive
-
-# KEYS[1] = quota hash; ARGV = now, kind ("message" | "event" | "close"), ttl seconds
-_RECORD = """
-if ARGV[2] == 'close' then return redis.call('DEL', KEYS[1]) end
-local prefix = ARGV[2] == 'message' and 'm' or 'e'
-redis.call('HSET', KEYS[1], prefix .. '_at', ARGV[1], prefix .. '_used', 0)
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
-return 1
-"""
 
 # KEYS[1] = quota hash; ARGV = now, apply (1/0), m_max, m_secs, e_max, e_secs
 # Returns "event" / "message" (the window used), "exhausted" (open but spent) or "closed".
@@ -95,7 +87,6 @@ class CustomQuota:
         self.clock = clock
         self.message_window = message_window
         self.event_window = event_window
-        self._record = redis.register_script(_RECORD)
         self._consume = redis.register_script(_CONSUME)
         self._refund = redis.register_script(_REFUND)
 
@@ -108,21 +99,32 @@ class CustomQuota:
     def record_interaction(self, openid: str, kind: str, now: float | None = None) -> bool:
         """Open the window that ``kind`` grants; returns False for kinds that grant nothing (e.g. VIEW).
 
-        Kinds: a message type ("message", "text", "image", ...), "click" (click, scancode_push,
-        scancode_waitmsg menu events), "subscribe", "scan", or "unsubscribe" (closes every window).
+        Kinds: a message type ("message", "text", "image", ...), a click-type menu event ("click",
+        "scancode_push", "scancode_waitmsg"), "subscribe", "scan", or "unsubscribe" (closes every window).
         """
+        with self.redis.pipeline(transaction=True) as pipe:
+            opened = self.queue_interaction(pipe, openid, kind, now)
+            pipe.execute()
+        return opened
+
+    def queue_interaction(self, pipe: Any, openid: str, kind: str, now: float | None = None) -> bool:
+        """Add what ``record_interaction`` writes to the caller's pipeline, so the webhook pays no extra
+        round trip. Returns whether a window opens (False for kinds that grant nothing or close)."""
         kind = kind.lower()
+        key = self.key(openid)
+        if kind in CLOSING_KINDS:
+            pipe.delete(key)
+            return False
         if kind in MESSAGE_KINDS:
-            window = "message"
+            prefix = "m"
         elif kind in EVENT_KINDS:
-            window = "event"
-        elif kind in CLOSING_KINDS:
-            window = "close"
+            prefix = "e"
         else:
             return False
-        ttl = max(self.message_window[1], self.event_window[1]) + 60
-        self._record(keys=[self.key(openid)], args=[repr(self._now(now)), window, ttl])
-        return window != "close"
+        # A new interaction restarts its window with a full allowance (WeChat's rule, not cumulative).
+        pipe.hset(key, mapping={f"{prefix}_at": repr(self._now(now)), f"{prefix}_used": 0})
+        pipe.expire(key, max(self.message_window[1], self.event_window[1]) + 60)
+        return True
 
     def _check(self, openid: str, apply: bool, now: float | None) -> str:
         result = self._consume(keys=[self.key(openid)], args=[

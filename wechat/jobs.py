@@ -292,9 +292,13 @@ def runtime() -> Runtime:
 
 
 # -- jobs ----------------------------------------------------------------------------------------
-def _final_attempt() -> bool:
+def is_final_attempt() -> bool:
+    """True when the running job has no retries left (or runs outside a worker): record failure, not "retrying"."""
     job = get_current_job()
     return job is None or not job.retries_left
+
+
+_final_attempt = is_final_attempt  # older name, used by wechat.leads.alerts
 
 
 def send_template_job(message: dict[str, Any]) -> str:
@@ -307,7 +311,7 @@ def send_template_job(message: dict[str, Any]) -> str:
     try:
         return send_template(rt.client, rt.redis, rt.keys, msg)
     except TemplateRetryLater as exc:
-        if _final_attempt():
+        if is_final_attempt():
             record_status(rt.redis, rt.keys, msg.message_id(), "failed", errcode=exc.errcode)
         raise
 
@@ -404,7 +408,7 @@ def run_worker(settings: Settings, burst: bool = False, tuning: WorkerTuning = W
 
 __all__ = [
     "DEFAULT", "QUEUES", "REALTIME", "DeadLetter", "JobStatus", "RateLimited", "RateLimiter", "WorkerTuning",
-    "backoff", "dead_letters", "enqueue", "enqueue_side_effect", "enqueue_template", "get_queue", "job_status",
+    "backoff", "dead_letters", "enqueue", "is_final_attempt", "enqueue_side_effect", "enqueue_template", "get_queue", "job_status",
     "queue_name", "retry_all_dead_letters", "retry_dead_letter", "retry_for", "run_worker", "runtime",
     "send_custom_job", "send_deferred_answer", "send_template_job", "set_runtime",
 ]
