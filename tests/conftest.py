@@ -12,6 +12,8 @@ from config import Settings, load_settings
 from tests.support.redis_server import test_redis_url
 from wechat.simulator import FlaskTransport, Follower
 
+pytest_plugins = ["tests.support.fake_wechat"]   # fake WeChat API and outbound fixtures
+
 
 # WeChat's published safe-mode sample account.
 SAMPLE_TOKEN = "spamtest"

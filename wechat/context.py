@@ -4,7 +4,7 @@ Usage::
 
     def reply_help(ctx: Context) -> Reply | None:
         ctx.session["seen_help"] = True          # saved after the reply if it changed
-        ctx.defer("wechat.jobs.send_template", openid=ctx.openid)   # runs in the worker, once
+        ctx.defer("wechat.jobs.send_deferred_answer", openid=ctx.openid, reply={"type": "text", "content": "…"})
         return Text(ctx.text("help"))
 """
 from __future__ import annotations
