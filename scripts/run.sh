@@ -23,6 +23,16 @@ if [ -z "${WECHAT_SECRET:-}" ]; then
   python -m wechat.fake_api --port "$fake_port" --appid "$WECHAT_APPID" --secret "$WECHAT_SECRET" \
     >var/fake-wechat.log 2>&1 &
   pids+=($!)
+  python - "$fake_port" <<'WAIT'
+import socket, sys, time
+deadline = time.monotonic() + 15
+while time.monotonic() < deadline:
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=0.5).close()
+        break
+    except OSError:
+        time.sleep(0.1)
+WAIT
   echo "fake WeChat API on http://127.0.0.1:${fake_port} (requests it received: /_fake/requests)"
 fi
 
