@@ -2,7 +2,8 @@
 
 Gunicorn serves ``app:create_app()``; ``flask --app app <command>`` runs the CLI.
 A message's route, first match wins, in this order (see README "Architecture"):
-system plumbing (language, MORE, silent events) -> welcome events -> fallback.
+system plumbing (language, MORE, silent events) -> privacy -> active flow -> welcome events -> menu clicks
+-> keyword rules (numbered-list digit, exact, regex, contains) -> search -> fallback.
 """
 from __future__ import annotations
 
@@ -14,10 +15,11 @@ from flask import Flask, Response, jsonify
 
 import cli
 from config import Settings, load_settings
-from handlers import fallback, leads, privacy, system, welcome
+from handlers import fallback, keywords, leads, menu, privacy, search, system, welcome
+from wechat.analytics import Analytics
 from wechat.bot import Bot
 from wechat.content import ContentLibrary
-from wechat.redis_conn import connect
+from wechat.redis_conn import Keys, connect
 from wechat.router import Router
 from wechat.webhook import MAX_BODY_BYTES, create_blueprint
 
@@ -29,6 +31,9 @@ def build_router() -> Router:
     root.include(privacy.router)    # "delete my data" wins over everything below, an open form included
     root.include(leads.router)      # an open flow takes typed text; an expired one is explained
     root.include(welcome.router)    # subscribe (with QR scene) and SCAN
+    root.include(menu.router)       # menu clicks: each key's reply or flow from content/menu.yaml
+    root.include(keywords.router)   # a digit picking from a numbered list; keyword rules: exact, regex, contains
+    root.include(search.router)     # free text: the most relevant article(s), BM25 over the live version
     root.include(fallback.router)   # nothing matched
     return root
 
@@ -45,8 +50,9 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
     settings = settings or load_settings()
     configure_logging(settings)
     redis = redis if redis is not None else connect(settings)
-    library = library or ContentLibrary.from_directory(settings.content_dir)
+    library = library or ContentLibrary.open(redis, Keys(settings.key_prefix), settings.content_dir)
     bot = Bot(settings, redis, router or build_router(), library, services=services)
+    bot.finish_hooks.append(Analytics(bot.keys).record)   # per-day counters, inside the finish round trip
     bot.flows = leads.install(bot)   # the flow engine (lead form) and its expiry marker hook
 
     app = Flask(__name__)

@@ -5,8 +5,10 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from cli import sim
+    from cli import analytics, content, sim
 
     sim.register(app)
+    content.register(app)
+    analytics.register(app)
     from cli import leads
     leads.register(app)

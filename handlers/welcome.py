@@ -1,6 +1,7 @@
-"""Greetings: a new follower (optionally from a QR scene) and a follower scanning a QR code again."""
+"""Greetings: a new follower (optionally from a QR scene) and a follower scanning one of our QR codes again."""
 from __future__ import annotations
 
+from wechat.content.replying import respond
 from wechat.context import Context
 from wechat.replies import Reply, Text
 from wechat.router import Router
@@ -10,15 +11,30 @@ router = Router("welcome")
 
 @router.event("subscribe")
 def welcome_subscriber(ctx: Context) -> Reply:
-    """Greet a new follower; remember the QR scene that brought them for later (e.g. a lead's source)."""
-    if ctx.message.scene:
-        ctx.session["scene"] = ctx.message.scene
-    return Text(ctx.text("welcome"))
+    """Greet a new follower, with their QR scene's welcome and flow when content has one."""
+    return _greet(ctx, "welcome")
 
 
 @router.event("scan")
 def welcome_back(ctx: Context) -> Reply:
     """Greet a follower who scanned one of our QR codes again."""
-    if ctx.message.scene:
-        ctx.session["scene"] = ctx.message.scene
-    return Text(ctx.text("welcome_back"))
+    return _greet(ctx, "welcome_back")
+
+
+def _greet(ctx: Context, default: str) -> Reply:
+    scene_name = ctx.message.scene
+    if scene_name:
+        ctx.session["scene"] = scene_name      # remembered for later, e.g. as a lead's source
+    scene = ctx.content.scene(scene_name) if scene_name else None
+    if scene is None:
+        return Text(ctx.text(default))
+    ctx.notes["scene"] = scene_name
+    greeting = scene.welcome.get(ctx.lang) if scene.welcome else ""
+    if scene.action is None:
+        return Text(greeting)
+    reply = respond(ctx, scene.action, source={"kind": "scene", "key": scene_name})
+    # One passive reply per event: a text answer (e.g. a flow's first question) follows the scene's welcome;
+    # article cards go alone.
+    if greeting and isinstance(reply, Text):
+        return Text(f"{greeting}\n\n{reply.content}")
+    return reply

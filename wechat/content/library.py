@@ -1,58 +1,157 @@
-"""Load named messages from ``content/messages.yaml`` and hand out the live ``Content``.
+"""The live content of this process: follows the published version, never serves invalid content.
+
+The claim Lua script already returns ``content:current`` with every message, so ``current(hint)``
+costs nothing until a publish changes the number; then this process loads that version once (one
+Redis read), compiles it, and switches. If Redis is down or a version cannot be loaded, it keeps
+serving what it has.
 
 Usage::
 
-    library = ContentLibrary.from_directory("content")
-    content = library.current(version_hint)      # cheap: the hint comes with the dedupe claim
-    content.message("welcome", "en")
+    library = ContentLibrary.open(redis, Keys("wxbot:"), "content")  # seeds version 1 from files if none
+    content = library.current(claim.content_version)
+    library.version                                                 # live version (0: files, unpublished)
 """
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
-from typing import Any
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import replace
 
-import yaml
+import redis as redis_lib
 
-from wechat.language import DEFAULT_LANGUAGE, LANGUAGES
+from wechat.content.bundle import checksum, read_dir
+from wechat.content.compiled import Content, compile_bundle
+from wechat.content.issues import ContentInvalid
+from wechat.content.versions import VersionStore
+from wechat.redis_conn import Keys
 
+log = logging.getLogger(__name__)
 
-class _Blank(dict):
-    def __missing__(self, key: str) -> str:  # a placeholder the caller did not fill stays visible, never crashes
-        return "{" + key + "}"
-
-
-@dataclass(frozen=True)
-class Content:
-    """One immutable version of everything the bot says."""
-
-    version: int
-    messages: dict[str, dict[str, str]] = field(default_factory=dict)
-
-    def message(self, name: str, lang: str, **fmt: Any) -> str:
-        variants = self.messages.get(name) or {}
-        text = variants.get(lang) or variants.get(DEFAULT_LANGUAGE) or next(iter(variants.values()), "")
-        return text.format_map(_Blank(fmt)) if fmt else text
+CACHED_VERSIONS = 4
+RETRY_REDIS_S = 0.2       # a failed load is retried soon: workers must switch within 1 s of a publish
+RETRY_INVALID_S = 60.0    # a version this code cannot load will not become loadable by retrying at once
+REFRESH_S = 0.5           # ``version`` on an idle worker (e.g. /healthz) looks at Redis at most this often
 
 
 class ContentLibrary:
-    """Holds the live ``Content`` of this process."""
-
-    def __init__(self, content: Content):
+    def __init__(self, content: Content, *, store: VersionStore | None = None, directory: str | None = None):
         self._content = content
+        self.store = store
+        self.directory = directory
+        self._cache: OrderedDict[int, Content] = OrderedDict({content.version: content})
+        self._retry_after: dict[int, float] = {}
+        self._switch_lock = threading.Lock()
+        self._checked_at = time.monotonic()
 
+    # -- construction ----------------------------------------------------------------------------
     @classmethod
     def from_directory(cls, directory: str) -> "ContentLibrary":
-        path = os.path.join(directory, "messages.yaml")
-        with open(path, encoding="utf-8") as fh:
-            raw = yaml.safe_load(fh) or {}
-        messages = {name: {lang: str(text) for lang, text in variants.items() if lang in LANGUAGES}
-                    for name, variants in raw.items()}
-        return cls(Content(version=0, messages=messages))
+        """Serve the files in ``directory`` as version 0, without Redis (CLI checks, tests)."""
+        return cls(compile_bundle(read_dir(directory), version=0), directory=directory)
 
+    @classmethod
+    def open(cls, redis: redis_lib.Redis, keys: Keys, directory: str) -> "ContentLibrary":
+        """Serve the published version; seed version 1 from ``directory`` if none exists yet.
+
+        Redis down: serve the files as version 0 and switch when a version number arrives.
+        """
+        store = VersionStore(redis, keys)
+        files: Content | None = None
+        try:
+            number = store.current_number()
+            if number is None:
+                files = compile_bundle(read_dir(directory), version=0)
+                store.seed(files.bundle)
+                number = store.current_number()
+            bundle = store.bundle(number) if number is not None else None
+            if bundle is not None and number is not None:
+                if files is not None and checksum(bundle) == files.checksum:
+                    return cls(replace(files, version=number), store=store, directory=directory)
+                try:
+                    return cls(compile_bundle(bundle, version=number), store=store, directory=directory)
+                except ContentInvalid as exc:
+                    log.error("live content version %d is invalid; serving files from %s: %s", number, directory, exc)
+        except redis_lib.RedisError as exc:
+            log.warning("content versions unavailable (%s); serving files from %s", type(exc).__name__, directory)
+        files = files or compile_bundle(read_dir(directory), version=0)
+        return cls(files, store=store, directory=directory)
+
+    # -- serving ---------------------------------------------------------------------------------
     def current(self, version_hint: int | None = None) -> Content:
-        return self._content
+        """The content to answer with; ``version_hint`` is the live number read with the message's claim."""
+        content = self._content
+        if version_hint is None or version_hint == content.version or self.store is None:
+            if version_hint is None and content.version <= 0 and self.store is not None:
+                self._seed_late()
+            return content
+        return self._switch(version_hint)
 
     @property
     def version(self) -> int:
+        """The live version; on an idle worker it asks Redis (rate limited) so /healthz is never stale."""
+        if self.store is not None and time.monotonic() - self._checked_at > REFRESH_S:
+            self._checked_at = time.monotonic()
+            try:
+                number = self.store.current_number()
+            except redis_lib.RedisError:
+                number = None
+            if number is not None and number != self._content.version:
+                self._switch(number)
         return self._content.version
+
+    def _switch(self, number: int) -> Content:
+        self._checked_at = time.monotonic()
+        if time.monotonic() < self._retry_after.get(number, 0.0):
+            return self._content
+        if not self._switch_lock.acquire(blocking=False):
+            return self._content       # another thread is loading it; this message keeps the current version
+        try:
+            loaded = self._load(number)
+            if loaded is not None:
+                if loaded.version != self._content.version:
+                    log.info("content version %d live (was %d)", number, self._content.version)
+                self._content = loaded
+            return self._content
+        finally:
+            self._switch_lock.release()
+
+    def _load(self, number: int) -> Content | None:
+        cached = self._cache.get(number)
+        if cached is not None:
+            self._cache.move_to_end(number)
+            return cached
+        try:
+            bundle = self.store.bundle(number) if self.store else None
+            if bundle is None:
+                raise ContentInvalid([])
+            content = compile_bundle(bundle, version=number)
+        except redis_lib.RedisError as exc:
+            log.warning("cannot load content version %d (%s); keeping version %d", number,
+                        type(exc).__name__, self._content.version)
+            self._retry_after[number] = time.monotonic() + RETRY_REDIS_S
+            return None
+        except ContentInvalid as exc:
+            log.error("content version %d is missing or invalid; keeping version %d: %s", number,
+                      self._content.version, exc)
+            self._retry_after[number] = time.monotonic() + RETRY_INVALID_S
+            return None
+        self._cache[number] = content
+        while len(self._cache) > CACHED_VERSIONS:
+            self._cache.popitem(last=False)
+        return content
+
+    def _seed_late(self) -> None:
+        """Serving files because Redis was down at start: once it is back, seed (if needed) and switch."""
+        if time.monotonic() < self._retry_after.get(0, 0.0) or self.store is None:
+            return
+        self._retry_after[0] = time.monotonic() + 5.0
+        try:
+            if self.store.current_number() is None and self._content.version == 0:
+                self.store.seed(self._content.bundle)
+            number = self.store.current_number()
+        except redis_lib.RedisError:
+            return
+        if number is not None:
+            self._switch(number)

@@ -1,0 +1,26 @@
+"""Typed words: a digit picking from the last numbered list, then keyword rules (exact, regex, contains)."""
+from __future__ import annotations
+
+from wechat.content.replying import pick_choice, respond
+from wechat.context import Context
+from wechat.replies import Reply
+from wechat.router import Router
+
+router = Router("keywords")
+
+
+@router.message("text", "voice")
+def reply_numbered_choice(ctx: Context) -> Reply | None:
+    """Send the article the follower picked from the list they were just offered."""
+    return pick_choice(ctx)
+
+
+@router.message("text", "voice")
+def reply_keyword(ctx: Context) -> Reply | None:
+    """Answer the best keyword rule for the text, if any (rules are compiled once per content version)."""
+    hit = ctx.content.match(ctx.message.content)
+    if hit is None:
+        return None
+    ctx.notes["rule"] = hit.target.rule
+    ctx.notes["match"] = hit.kind
+    return respond(ctx, hit.target.action, source={"kind": "keyword", "key": hit.target.rule})

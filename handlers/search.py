@@ -1,0 +1,31 @@
+"""Free text no rule covers: the most relevant article, a short numbered list when several are close, or
+nothing (the fallback then suggests topics)."""
+from __future__ import annotations
+
+from wechat.content.replying import offer_choices, send_articles
+from wechat.content.search import confident
+from wechat.context import Context
+from wechat.language import detect
+from wechat.replies import Reply
+from wechat.router import Router
+
+router = Router("search")
+
+QUERY_MAX_CHARS = 200     # a pasted essay is not a question; bound the work per message
+
+
+@router.message("text", "voice")
+def reply_search(ctx: Context) -> Reply | None:
+    """Send the article that best answers the follower's question."""
+    text = ctx.message.content.strip()[:QUERY_MAX_CHARS]
+    if not text:
+        return None
+    picked = confident(ctx.content.search(text, detect(text) or ctx.lang))
+    if not picked:
+        ctx.notes["search"] = "miss"
+        return None
+    ctx.notes["search"] = "hit"
+    ctx.session.pop("choices", None)
+    if len(picked) == 1:
+        return send_articles(ctx, picked)
+    return offer_choices(ctx, picked)

@@ -1,0 +1,165 @@
+"""Per-day counters in Redis, written inside the message's single finish pipeline (no extra round trip).
+
+Per day (China time, UTC+8, no DST), under the key prefix:
+``stats:<day>`` hash of ``<kind>:<label>`` counters (``type:text``, ``event:subscribe``, ``rule:kol``,
+``menu:MENU_KOL``, ``search:hit``, ``scene:expo2026``, ``article:weibo-2021``, ``error:1``),
+``stats:<day>:unmatched`` sorted set of texts nothing answered (digits and emails masked, never an openid),
+``stats:<day>:followers`` HyperLogLog of openids (it keeps hashed registers only; no openid can be read back).
+
+Usage::
+
+    analytics = Analytics(Keys("wxbot:"))
+    bot.finish_hooks.append(analytics.record)
+    report = analytics.report(redis, date(2026, 1, 1), date(2026, 1, 31))
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterator
+
+import redis as redis_lib
+
+from wechat.redis_conn import Keys
+
+if TYPE_CHECKING:
+    from wechat.context import Context
+    from wechat.replies import Rendered
+
+CHINA = dt.timezone(dt.timedelta(hours=8))   # the account's day; China has no daylight saving time
+RETENTION_S = 400 * 86400                      # a year of history plus a margin for year-on-year reports
+UNMATCHED_KEPT = 500                           # per day; the rarest are dropped first
+UNMATCHED_MAX_CHARS = 60
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+_DIGITS = re.compile(r"\+?\d[\d\s-]{4,}\d")    # phone numbers, order numbers, ids: personal or useless
+
+
+def today(now: dt.datetime | None = None) -> dt.date:
+    return (now or dt.datetime.now(CHINA)).astimezone(CHINA).date()
+
+
+def mask(text: str) -> str:
+    """A follower's text as it may be stored: no email addresses or long digit runs, bounded length."""
+    text = _EMAIL.sub("<email>", " ".join(text.split()))
+    text = _DIGITS.sub("<number>", text)
+    return text[:UNMATCHED_MAX_CHARS]
+
+
+def labels(ctx: "Context") -> list[str]:
+    """The counters one message increments, from the message and the notes handlers left in ``ctx.notes``."""
+    message, notes = ctx.message, ctx.notes
+    out = [f"event:{message.event}" if message.is_event else f"type:{message.type}"]
+    if notes.get("rule"):
+        out.append(f"rule:{notes['rule']}")
+    if message.event == "click":
+        out.append(f"menu:{message.event_key}")
+    if notes.get("search") in ("hit", "miss"):
+        out.append(f"search:{notes['search']}")
+    if notes.get("scene"):
+        out.append(f"scene:{notes['scene']}")
+    if notes.get("flow"):
+        out.append(f"flow:{notes['flow']}")
+    out += [f"article:{a}" for a in dict.fromkeys(notes.get("articles", ()))]
+    if notes.get("error"):
+        out.append("error:1")
+    return out
+
+
+class Analytics:
+    def __init__(self, keys: Keys, clock: Any = None):
+        self.keys = keys
+        self.clock = clock or (lambda: dt.datetime.now(CHINA))
+
+    def day_key(self, day: dt.date, suffix: str = "") -> str:
+        return self.keys("stats", day.isoformat(), *((suffix,) if suffix else ()))
+
+    def record(self, ctx: "Context", rendered: "Rendered", pipe: "redis_lib.client.Pipeline") -> None:
+        """FinishHook: add this message's counters to the finish pipeline."""
+        day = today(self.clock())
+        counters = self.day_key(day)
+        for label in labels(ctx):
+            pipe.hincrby(counters, label, 1)
+        pipe.expire(counters, RETENTION_S)
+        followers = self.day_key(day, "followers")
+        pipe.pfadd(followers, ctx.message.openid)
+        pipe.expire(followers, RETENTION_S)
+        if ctx.notes.get("search") == "miss":
+            text = mask(ctx.message.content)
+            if text:
+                unmatched = self.day_key(day, "unmatched")
+                pipe.zincrby(unmatched, 1, text)
+                # Keep the most asked; one command, no read-back.
+                pipe.zremrangebyrank(unmatched, 0, -(UNMATCHED_KEPT + 1))
+                pipe.expire(unmatched, RETENTION_S)
+
+    # -- reading -------------------------------------------------------------------------------
+    def report(self, redis: redis_lib.Redis, start: dt.date, end: dt.date) -> "Report":
+        days = list(_days(start, end))
+        pipe = redis.pipeline(transaction=False)
+        for day in days:
+            pipe.hgetall(self.day_key(day))
+            pipe.zrange(self.day_key(day, "unmatched"), 0, -1, withscores=True)
+        raw = pipe.execute()
+        counters: Counter[str] = Counter()
+        unmatched: Counter[str] = Counter()
+        per_day: dict[str, int] = {}
+        for day, hashed, ranked in zip(days, raw[0::2], raw[1::2]):
+            day_total = 0
+            for name, value in hashed.items():
+                label = name.decode("utf-8")
+                counters[label] += int(value)
+                if label.startswith(("type:", "event:")):
+                    day_total += int(value)
+            per_day[day.isoformat()] = day_total
+            for text, score in ranked:
+                unmatched[text.decode("utf-8")] += int(score)
+        follower_keys = [self.day_key(day, "followers") for day in days]
+        unique = int(redis.pfcount(*follower_keys)) if follower_keys else 0
+        return Report(start, end, counters, unmatched, unique, per_day)
+
+
+def _days(start: dt.date, end: dt.date) -> Iterator[dt.date]:
+    day = start
+    while day <= end:
+        yield day
+        day += dt.timedelta(days=1)
+
+
+@dataclass
+class Report:
+    start: dt.date
+    end: dt.date
+    counters: Counter[str] = field(default_factory=Counter)
+    unmatched: Counter[str] = field(default_factory=Counter)
+    unique_followers: int = 0
+    messages_per_day: dict[str, int] = field(default_factory=dict)
+
+    def group(self, kind: str) -> Counter[str]:
+        """Counters of one kind without the prefix, e.g. ``group("rule")`` -> {"kol": 12}."""
+        prefix = kind + ":"
+        return Counter({k[len(prefix):]: v for k, v in self.counters.items() if k.startswith(prefix)})
+
+    def lines(self, top: int = 10) -> list[str]:
+        out = [f"Analytics {self.start.isoformat()} to {self.end.isoformat()}",
+               f"unique followers: {self.unique_followers}"]
+        messages = self.group("type") + Counter({f"event:{k}": v for k, v in self.group("event").items()})
+        out.append(f"messages and events: {sum(messages.values())}")
+        out += [f"  {name:<28} {count}" for name, count in messages.most_common()]
+        search = self.group("search")
+        total = search["hit"] + search["miss"]
+        rate = f" ({100 * search['hit'] / total:.0f}% found)" if total else ""
+        out.append(f"search: {search['hit']} hits, {search['miss']} misses{rate}")
+        for title, kind in (("top rules", "rule"), ("menu clicks", "menu"), ("articles sent", "article"),
+                            ("QR scenes", "scene"), ("flows started", "flow")):
+            group = self.group(kind)
+            if group:
+                out.append(f"{title}:")
+                out += [f"  {name:<28} {count}" for name, count in group.most_common(top)]
+        if self.unmatched:
+            out.append("unmatched questions (no rule or article answered):")
+            out += [f"  {count:>5}  {text}" for text, count in self.unmatched.most_common(top)]
+        if self.counters.get("error:1"):
+            out.append(f"errors (follower got the busy text): {self.counters['error:1']}")
+        return out

@@ -1,0 +1,352 @@
+"""Check a whole content tree at once: every error and warning with file:line and a hint.
+
+Usage::
+
+    report = check_bundle(read_dir("content"))
+    for issue in report.issues: print(issue)        # rules.yaml:12: error: ... / hint: ...
+    report.ok                                      # False when any error: never published, never served
+"""
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from wechat.content.bundle import Bundle
+from wechat.content.issues import Issue
+from wechat.content.loader import MENU_FILE, MESSAGES_FILE, RULES_FILE, Tree, parse_bundle
+from wechat.content.matcher import exact_form, normalize
+from wechat.content.models import FLOW_NAME, Button, ReplySpec
+from wechat.content.regex_safety import backtracking_risk
+from wechat.replies import NEWS_LIMIT_OTHER, TEXT_LIMIT_BYTES
+
+# Messages the engine and handlers ask for by name.
+REQUIRED_MESSAGES = ("welcome", "welcome_back", "fallback", "help", "busy", "more_hint", "no_more",
+                     "language_switched", "unsupported_media", "choices", "contact")
+PLACEHOLDERS = {"fallback": {"topics"}, "choices": {"numbers", "items"}}
+
+# WeChat custom menu limits (自定义菜单/创建接口): 3 top-level buttons, 5 sub-buttons each; names up to
+# 16 bytes on top and 60 bytes below (older docs: 40); keys up to 128 bytes; urls up to 1024 bytes.
+MENU_TOP, MENU_SUB = 3, 5
+TOP_NAME_BYTES, SUB_NAME_BYTES, KEY_BYTES, URL_BYTES = 16, 60, 128, 1024
+MENU_KEY = re.compile(r"^MENU_[A-Z0-9_]+$")
+# WeChat scene strings (permanent QR codes) are 1-64 characters.
+SCENE_MAX = 64
+# From content/articles/README.md: what fits on a news card.
+TITLE_MAX = {"en": 64, "zh": 32}
+SUMMARY_MAX = {"en": 120, "zh": 60}
+
+
+@dataclass
+class Report:
+    tree: Tree
+    issues: list[Issue]
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.is_error]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if not i.is_error]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def check_bundle(bundle: Bundle) -> Report:
+    tree = parse_bundle(bundle)
+    _Checker(tree).run()
+    issues = sorted(set(tree.issues), key=lambda i: (i.file, i.line, i.severity, i.message))
+    return Report(tree, issues)
+
+
+def _nbytes(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+class _Checker:
+    def __init__(self, tree: Tree):
+        self.tree = tree
+        self.reached: set[str] = set()
+
+    def run(self) -> None:
+        self.check_articles()
+        self.check_messages()
+        self.check_rules()
+        self.check_menu()
+        self.check_scenes()
+        self.check_dead_articles()
+
+    # -- replies (shared by rules, menu and scenes) ----------------------------------------------
+    def check_reply(self, spec: ReplySpec, file: str, path: tuple[Any, ...], *, in_random: bool = False) -> None:
+        line = self.tree.line(file, path)
+        if spec.article is not None:
+            self.check_article_ref(spec.article, file, self.tree.line(file, path + ("article",)))
+        if spec.articles is not None:
+            if len(spec.articles) > NEWS_LIMIT_OTHER:
+                self.tree.error(file, self.tree.line(file, path + ("articles",)),
+                                f"{len(spec.articles)} articles, but a news reply holds at most {NEWS_LIMIT_OTHER}",
+                                "split them across several rules or menu buttons")
+            for k, article_id in enumerate(spec.articles):
+                self.check_article_ref(article_id, file, self.tree.line(file, path + ("articles", k)))
+        if spec.text is not None:
+            for lang in ("zh", "en"):
+                self.check_text(spec.text.get(lang), file, self.tree.line(file, path + ("text", lang)))
+        if spec.message is not None and spec.message not in self.tree.messages:
+            self.tree.error(file, line, f"unknown message {spec.message!r}",
+                            f"add it to {MESSAGES_FILE} or use one of: {', '.join(sorted(self.tree.messages)[:8])}")
+        if spec.flow is not None:
+            if in_random:
+                self.tree.error(file, line, "a random reply cannot start a flow", "move the flow to its own rule")
+            self.check_flow_ref(spec.flow, file, self.tree.line(file, path + ("flow",)))
+        for k, option in enumerate(spec.random or ()):
+            self.check_reply(option, file, path + ("random", k), in_random=True)
+
+    def check_routed(self, item: Any, file: str, path: tuple[Any, ...]) -> None:
+        if item.flow is not None:
+            self.check_flow_ref(item.flow, file, self.tree.line(file, path + ("flow",)))
+        if item.reply is not None:
+            self.check_reply(item.reply, file, path + ("reply",))
+        if item.flow is not None and item.reply is not None:
+            self.tree.error(file, self.tree.line(file, path), "both reply and flow given", "keep one of them")
+
+    def check_article_ref(self, article_id: str, file: str, line: int) -> None:
+        self.reached.add(article_id)
+        if article_id not in self.tree.articles:
+            close = [a for a in self.tree.articles if article_id.split("-")[0] in a][:3]
+            self.tree.error(file, line, f"unknown article {article_id!r}",
+                            f"did you mean {', '.join(close)}?" if close else "an article id is its file name without .md")
+
+    def check_flow_ref(self, name: str, file: str, line: int) -> None:
+        if name not in self.tree.flows:
+            self.tree.error(file, line, f"unknown flow {name!r}", f"add content/flows/{name}.yaml")
+        elif not FLOW_NAME.match(name):
+            self.tree.error(file, line, f"bad flow name {name!r}", "use lowercase letters, digits, - and _")
+
+    def check_text(self, text: str, file: str, line: int) -> None:
+        size = _nbytes(text)
+        if size > TEXT_LIMIT_BYTES:
+            self.tree.error(file, line, f"text is {size} bytes; WeChat shows at most {TEXT_LIMIT_BYTES} (UTF-8)",
+                            "shorten it (a Chinese character is 3 bytes) or send an article instead")
+
+    # -- articles ------------------------------------------------------------------------------
+    def check_articles(self) -> None:
+        owners: dict[str, tuple[str, str, int]] = {}
+        for article_id, variants in sorted(self.tree.articles.items()):
+            for lang, other in (("en", "zh"), ("zh", "en")):
+                if lang in variants and other not in variants:
+                    self.tree.error(variants[lang].file, 1, f"missing language variant: no articles/{other}/{article_id}.md",
+                                    "every article exists in both en and zh with the same id")
+            for lang, art in sorted(variants.items()):
+                front, doc = art.front, art.doc
+                if len(front.title) > TITLE_MAX[lang]:
+                    self.tree.error(art.file, doc.line(("title",)),
+                                    f"title is {len(front.title)} characters; at most {TITLE_MAX[lang]} for {lang}",
+                                    "WeChat cuts long titles on the news card")
+                if len(front.summary) > SUMMARY_MAX[lang]:
+                    self.tree.error(art.file, doc.line(("summary",)),
+                                    f"summary is {len(front.summary)} characters; at most {SUMMARY_MAX[lang]} for {lang}")
+                if not 4 <= len(front.keywords) <= 10:
+                    self.tree.warn(art.file, doc.line(("keywords",)),
+                                   f"{len(front.keywords)} keywords; 4-10 help followers find the article")
+                for k, keyword in enumerate(front.keywords):
+                    key = exact_form(keyword)
+                    owner = owners.get(key)
+                    if owner and owner[0] != article_id:
+                        self.tree.error(art.file, doc.line(("keywords", k)),
+                                        f"keyword {keyword!r} is also used by article {owner[0]!r} ({owner[1]}:{owner[2]})",
+                                        "each keyword may lead to one article only")
+                    else:
+                        owners.setdefault(key, (article_id, art.file, doc.line(("keywords", k))))
+            if "en" in variants and "zh" in variants:
+                en, zh = variants["en"].front, variants["zh"].front
+                for name in ("image", "tags", "date", "keywords"):
+                    if getattr(en, name) != getattr(zh, name):
+                        self.tree.warn(variants["zh"].file, variants["zh"].doc.line((name,)),
+                                       f"{name} differs from articles/en/{article_id}.md",
+                                       "keep image, tags, date and keywords identical in both languages")
+
+    # -- messages ------------------------------------------------------------------------------
+    def check_messages(self) -> None:
+        if MESSAGES_FILE not in self.tree.docs:
+            return
+        for name in REQUIRED_MESSAGES:
+            if name not in self.tree.messages and name not in (self.tree.data.get(MESSAGES_FILE) or {}):
+                self.tree.error(MESSAGES_FILE, 1, f"missing message {name!r}",
+                                "the bot asks for it by name; add it with zh and en variants")
+        for name, variants in self.tree.messages.items():
+            for lang in ("zh", "en"):
+                text = variants.get(lang)
+                line = self.tree.line(MESSAGES_FILE, (name, lang))
+                self.check_text(text, MESSAGES_FILE, line)
+                self.check_placeholders(name, text, line)
+
+    def check_placeholders(self, name: str, text: str, line: int) -> None:
+        try:
+            used = {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+        except ValueError as exc:
+            self.tree.error(MESSAGES_FILE, line, f"message {name!r}: {exc}", "write a literal brace as {{ or }}")
+            return
+        expected = PLACEHOLDERS.get(name, set())
+        for missing in sorted(expected - used):
+            self.tree.warn(MESSAGES_FILE, line, f"message {name!r} does not use {{{missing}}}",
+                           f"the bot fills in {{{missing}}}; without it followers miss that part")
+        for unknown in sorted(used - expected):
+            self.tree.error(MESSAGES_FILE, line, f"message {name!r}: unknown placeholder {{{unknown}}}",
+                            f"this message can use: {', '.join('{' + p + '}' for p in sorted(expected)) or 'none'}")
+
+    # -- rules ---------------------------------------------------------------------------------
+    def check_rules(self) -> None:
+        if self.tree.rules is None:
+            return
+        seen: dict[tuple[str, str], tuple[str, int]] = {}
+        names: dict[str, int] = {}
+        for i, rule in self.tree.rules:
+            path = ("rules", i)
+            line = self.tree.line(RULES_FILE, path)
+            if rule.name in names:
+                self.tree.error(RULES_FILE, self.tree.line(RULES_FILE, path + ("name",)),
+                                f"rule name {rule.name!r} is also used at line {names[rule.name]}",
+                                "names label rule hits in analytics; make them unique")
+            names.setdefault(rule.name, line)
+            for k, (kind, keyword) in enumerate(rule.keyword_items()):
+                kline = self.tree.line(RULES_FILE, path + ("keywords", k))
+                key = (kind, exact_form(keyword) if kind == "exact" else normalize(keyword) if kind == "contains"
+                       else keyword)
+                if not key[1]:
+                    self.tree.error(RULES_FILE, kline, "empty keyword")
+                    continue
+                if key in seen:
+                    other_rule, other_line = seen[key]
+                    self.tree.error(RULES_FILE, kline,
+                                    f"duplicate keyword {keyword!r} ({kind}): also in rule {other_rule!r} at line {other_line}",
+                                    "a keyword may belong to one rule only; remove one or merge the rules")
+                else:
+                    seen[key] = (rule.name, kline)
+                if kind == "regex":
+                    self.check_regex(keyword, kline)
+            self.check_routed(rule, RULES_FILE, path)
+
+    def check_regex(self, pattern: str, line: int) -> None:
+        try:
+            risk = backtracking_risk(pattern)
+            re.compile(pattern)
+        except re.error as exc:
+            self.tree.error(RULES_FILE, line, f"regex {pattern!r} does not compile: {exc}",
+                            "escape special characters such as ( ) [ ] ? + * with a backslash")
+            return
+        if risk:
+            self.tree.error(RULES_FILE, line, f"regex {pattern!r} could backtrack catastrophically: {risk}",
+                            "remove the nested repeat, e.g. write (ab)+ instead of (a+b?)+, or use contains")
+
+    # -- menu ----------------------------------------------------------------------------------
+    def check_menu(self) -> None:
+        if self.tree.menu is None:
+            return
+        f = MENU_FILE
+        if self.tree.menu_size > MENU_TOP:
+            self.tree.error(f, self.tree.line(f, ("buttons", MENU_TOP)),
+                            f"{self.tree.menu_size} top-level buttons; WeChat allows {MENU_TOP}",
+                            "group buttons under sub_buttons")
+        keys: dict[str, int] = {}
+        for i, button in self.tree.menu:
+            path = ("buttons", i)
+            self.check_button_name(button, path, TOP_NAME_BYTES)
+            if button.sub_buttons:
+                if len(button.sub_buttons) > MENU_SUB:
+                    self.tree.error(f, self.tree.line(f, path + ("sub_buttons", MENU_SUB)),
+                                    f"{len(button.sub_buttons)} sub-buttons; WeChat allows {MENU_SUB}",
+                                    "move some to another top-level button")
+                for field_name in ("type", "key", "url", "reply", "flow"):
+                    if getattr(button, field_name) is not None:
+                        self.tree.error(f, self.tree.line(f, path + (field_name,)),
+                                        f"a button with sub_buttons cannot have {field_name!r}",
+                                        "WeChat only opens the sub-menu; put it on a sub-button")
+                for j, sub in enumerate(button.sub_buttons):
+                    if sub.sub_buttons:
+                        self.tree.error(f, self.tree.line(f, path + ("sub_buttons", j, "sub_buttons")),
+                                        "sub-buttons cannot have sub-buttons", "WeChat menus are two levels deep")
+                    self.check_button_name(sub, path + ("sub_buttons", j), SUB_NAME_BYTES)
+                    self.check_leaf(sub, path + ("sub_buttons", j), keys)
+            else:
+                self.check_leaf(button, path, keys)
+
+    def check_button_name(self, button: Button, path: tuple[Any, ...], limit: int) -> None:
+        for lang in ("zh", "en"):
+            name = button.name.get(lang)
+            if _nbytes(name) > limit:
+                self.tree.error(MENU_FILE, self.tree.line(MENU_FILE, path + ("name", lang)),
+                                f"button name {name!r} is {_nbytes(name)} bytes; WeChat allows {limit}",
+                                "a Chinese character is 3 bytes; shorten the name")
+
+    def check_leaf(self, button: Button, path: tuple[Any, ...], keys: dict[str, int]) -> None:
+        f = MENU_FILE
+        line = self.tree.line(f, path)
+        if button.type is None:
+            self.tree.error(f, line, "button needs a type (click, view, ...) or sub_buttons", "most buttons are type: click")
+            return
+        if button.type == "view" or button.type == "miniprogram":
+            if not button.url:
+                self.tree.error(f, line, f"a {button.type} button needs a url")
+            elif not button.url.startswith(("https://", "http://")) or _nbytes(button.url) > URL_BYTES:
+                self.tree.error(f, self.tree.line(f, path + ("url",)), f"url must be http(s) and at most {URL_BYTES} bytes")
+        if button.type == "miniprogram" and not (button.appid and button.pagepath):
+            self.tree.error(f, line, "a miniprogram button needs appid and pagepath")
+        if button.type in ("view", "miniprogram"):
+            if button.action is not None:
+                self.tree.warn(f, line, f"a {button.type} button opens a page; its reply/flow is never used")
+            return
+        if button.type in ("media_id", "view_limited") and not button.media_id:
+            self.tree.error(f, line, f"a {button.type} button needs media_id")
+            return
+        if button.type in ("article_id", "article_view_limited") and not button.article_id:
+            self.tree.error(f, line, f"a {button.type} button needs article_id")
+            return
+        if button.key is None:
+            if button.type not in ("media_id", "view_limited", "article_id", "article_view_limited"):
+                self.tree.error(f, line, f"a {button.type} button needs a key", "e.g. key: MENU_KOL")
+            return
+        kline = self.tree.line(f, path + ("key",))
+        if _nbytes(button.key) > KEY_BYTES:
+            self.tree.error(f, kline, f"key is {_nbytes(button.key)} bytes; WeChat allows {KEY_BYTES}")
+        if not MENU_KEY.match(button.key):
+            self.tree.warn(f, kline, f"key {button.key!r} is not MENU_UPPER_SNAKE", "e.g. MENU_KOL")
+        if button.key in keys:
+            self.tree.error(f, kline, f"key {button.key!r} is also used at line {keys[button.key]}",
+                            "each button needs its own key")
+        keys.setdefault(button.key, kline)
+        if button.type == "click" and button.action is None:
+            self.tree.error(f, line, f"click button {button.key!r} has no reply or flow",
+                            "add reply: {article: <id>} or flow: lead")
+        self.check_routed(button, f, path)
+
+    # -- scenes and reachability -----------------------------------------------------------------
+    def check_scenes(self) -> None:
+        for name, scene in self.tree.scenes.items():
+            path = ("scenes", name)
+            if not 1 <= len(str(name)) <= SCENE_MAX:
+                self.tree.error(MESSAGES_FILE, self.tree.line(MESSAGES_FILE, path),
+                                f"scene {name!r} is longer than {SCENE_MAX} characters", "WeChat scene strings are 1-64")
+            if scene.welcome is not None:
+                for lang in ("zh", "en"):
+                    self.check_text(scene.welcome.get(lang), MESSAGES_FILE,
+                                    self.tree.line(MESSAGES_FILE, path + ("welcome", lang)))
+            self.check_routed(scene, MESSAGES_FILE, path)
+
+    def check_dead_articles(self) -> None:
+        for article_id, variants in sorted(self.tree.articles.items()):
+            has_keywords = any(v.front.keywords for v in variants.values())
+            if article_id not in self.reached and not has_keywords:
+                art = next(iter(variants.values()))
+                self.tree.warn(art.file, 1, f"article {article_id!r} is not reached by any rule, menu button or keyword",
+                               "followers can only find it by search; add keywords or a rule")
+
+
+def iter_replies(spec: ReplySpec) -> Iterator[ReplySpec]:
+    """``spec`` and every reply nested in it (random options)."""
+    yield spec
+    for option in spec.random or ():
+        yield from iter_replies(option)

@@ -1,0 +1,188 @@
+"""One checked, immutable content version, compiled for serving: messages, articles, keyword matcher, search.
+
+Usage::
+
+    content = compile_bundle(read_dir("content"), version=3)   # raises ContentInvalid on any error
+    content.message("fallback", "en", topics=content.topics("en"))
+    content.match("KOL")            # -> Hit | None   (exact, regex, contains)
+    content.click("MENU_KOL")       # -> ReplySpec | None
+    content.search("微博还有用吗", "zh")
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from wechat.content.bundle import Bundle, checksum
+from wechat.content.checker import check_bundle
+from wechat.content.issues import ContentInvalid
+from wechat.content.loader import MENU_FILE, Tree
+from wechat.content.matcher import Hit, Matcher, Target
+from wechat.content.models import Button, Localized, ReplySpec, Scene
+from wechat.content.search import Doc, Scored, SearchIndex, add_words
+from wechat.language import DEFAULT_LANGUAGE, LANGUAGES
+
+TOPICS_SHOWN = 6
+_TOPIC_SEPARATOR = {"zh": "、", "en": ", "}
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:  # a placeholder the caller did not fill stays visible, never crashes
+        return "{" + key + "}"
+
+
+@dataclass(frozen=True)
+class ArticleDoc:
+    """One language version of an article, as the bot sends it."""
+
+    id: str
+    lang: str
+    title: str
+    summary: str
+    url: str
+    image: str
+    tags: tuple[str, ...]
+    keywords: tuple[str, ...]
+    date: str
+    body: str
+
+
+@dataclass(eq=False)
+class Content:
+    """Everything the bot says in one version. ``messages`` stays a plain dict (tests patch it)."""
+
+    version: int
+    messages: dict[str, dict[str, str]] = field(default_factory=dict)
+    articles: dict[str, dict[str, ArticleDoc]] = field(default_factory=dict)
+    clicks: dict[str, ReplySpec] = field(default_factory=dict)
+    scenes: dict[str, Scene] = field(default_factory=dict)
+    flows: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)       # every YAML file parsed, by path (e.g. "menu.yaml")
+    bundle: Bundle = field(default_factory=dict)
+    matcher: Matcher = field(default_factory=lambda: Matcher([]))
+    topic_names: dict[str, list[str]] = field(default_factory=dict)
+    checksum: str = ""
+    _indexes: dict[str, SearchIndex] = field(default_factory=dict, repr=False)
+    _index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def message(self, name: str, lang: str, **fmt: Any) -> str:
+        variants = self.messages.get(name) or {}
+        text = variants.get(lang) or variants.get(DEFAULT_LANGUAGE) or next(iter(variants.values()), "")
+        return text.format_map(_Blank(fmt)) if fmt else text
+
+    def topics(self, lang: str) -> str:
+        """Topics to suggest when nothing matched: the ``topics`` message if set, else the menu's click buttons."""
+        if "topics" in self.messages:
+            return self.message("topics", lang)
+        names = self.topic_names.get(lang) or self.topic_names.get(DEFAULT_LANGUAGE) or []
+        return _TOPIC_SEPARATOR.get(lang, ", ").join(names)
+
+    def article(self, article_id: str, lang: str) -> ArticleDoc | None:
+        variants = self.articles.get(article_id) or {}
+        return variants.get(lang) or variants.get(DEFAULT_LANGUAGE) or next(iter(variants.values()), None)
+
+    def match(self, text: str) -> Hit | None:
+        return self.matcher.match(text)
+
+    def click(self, key: str) -> ReplySpec | None:
+        return self.clicks.get(key)
+
+    def scene(self, name: str) -> Scene | None:
+        return self.scenes.get(name)
+
+    def flow(self, name: str) -> Any:
+        """The parsed ``flows/<name>.yaml`` of this version, for the flow engine."""
+        return self.flows.get(name)
+
+    def search(self, query: str, lang: str, limit: int = 5) -> list[Scored]:
+        return self.index(lang).search(query, limit)
+
+    def index(self, lang: str) -> SearchIndex:
+        """The search index for ``lang``, built once per version on first use."""
+        index = self._indexes.get(lang)
+        if index is None:
+            with self._index_lock:
+                index = self._indexes.get(lang)
+                if index is None:
+                    index = self._indexes[lang] = _build_index(self, lang)
+        return index
+
+
+def _build_index(content: Content, lang: str) -> SearchIndex:
+    add_words(kw for variants in content.articles.values() for a in variants.values() for kw in a.keywords)
+    docs = []
+    for article_id in sorted(content.articles):
+        art = content.article(article_id, lang)
+        if art is None:
+            continue
+        docs.append(Doc(article_id, {"title": art.title, "summary": art.summary, "keywords": " ; ".join(art.keywords),
+                                     "tags": " ".join(t.replace("-", " ") for t in art.tags), "body": art.body}))
+    return SearchIndex(docs)
+
+
+def compile_bundle(bundle: Bundle, version: int) -> Content:
+    """Check ``bundle`` and build its ``Content``; raise ``ContentInvalid`` listing every error."""
+    report = check_bundle(bundle)
+    if not report.ok:
+        raise ContentInvalid(report.issues)
+    return build_content(report.tree, version)
+
+
+def build_content(tree: Tree, version: int) -> Content:
+    articles = {
+        article_id: {lang: ArticleDoc(art.front.id, lang, art.front.title, art.front.summary, art.front.url,
+                                      art.front.image, tuple(art.front.tags), tuple(art.front.keywords),
+                                      art.front.date.isoformat(), art.body)
+                     for lang, art in variants.items()}
+        for article_id, variants in tree.articles.items()
+    }
+    clicks: dict[str, ReplySpec] = {}
+    topic_names: dict[str, list[str]] = {lang: [] for lang in LANGUAGES}
+    targets: list[Target] = []
+    order = 0
+    for _, rule in tree.rules or ():
+        for kind, keyword in rule.keyword_items():
+            targets.append(Target(rule.name, rule.action, kind, keyword, tier=0, priority=rule.priority, order=order))
+            order += 1
+    for button in _leaves([b for _, b in tree.menu or ()]):
+        if button.type == "click" and button.key and button.action is not None:
+            clicks[button.key] = button.action
+            for lang in LANGUAGES:
+                name = button.name.get(lang)
+                targets.append(Target(f"menu:{button.key}", button.action, "exact", name, tier=1, order=order))
+                order += 1
+                if button.action.flow is None:
+                    topic_names[lang].append(name)
+    for article_id in sorted(articles):
+        keywords = {kw for variant in articles[article_id].values() for kw in variant.keywords}
+        for keyword in sorted(keywords):
+            targets.append(Target(f"article:{article_id}", ReplySpec(article=article_id), "exact", keyword,
+                                  tier=2, order=order))
+            order += 1
+    return Content(
+        version=version,
+        messages={name: {"zh": loc.zh, "en": loc.en} for name, loc in tree.messages.items()
+                  if isinstance(loc, Localized)},
+        articles=articles,
+        clicks=clicks,
+        scenes=dict(tree.scenes),
+        flows=dict(tree.flows),
+        data=dict(tree.data),
+        bundle=dict(tree.bundle),
+        matcher=Matcher(targets),
+        topic_names={lang: names[:TOPICS_SHOWN] for lang, names in topic_names.items()},
+        checksum=checksum(tree.bundle),
+    )
+
+
+def _leaves(buttons: list[Button]) -> list[Button]:
+    out: list[Button] = []
+    for button in buttons:
+        out.extend(button.sub_buttons or [button])
+    return out
+
+
+def menu_data(content: Content) -> dict[str, Any]:
+    """``menu.yaml`` of this version as plain data, the shape the menu publisher reads."""
+    return content.data.get(MENU_FILE) or {}

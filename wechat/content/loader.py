@@ -1,0 +1,260 @@
+"""Parse a content bundle into typed models, turning every YAML and schema problem into an ``Issue`` with its line.
+
+Usage::
+
+    tree = parse_bundle(read_dir("content"))
+    tree.issues            # syntax and schema problems; semantic checks are in ``checker``
+    tree.articles["weibo-2021"]["en"].front.title
+"""
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from wechat.content.bundle import Bundle
+from wechat.content.issues import WARNING, Issue
+from wechat.content.models import Button, FrontMatter, Localized, MenuFile, Rule, RulesFile, Scene
+from wechat.content.yamlpos import Located, YamlProblem, load_yaml
+
+RULES_FILE = "rules.yaml"
+MENU_FILE = "menu.yaml"
+MESSAGES_FILE = "messages.yaml"
+KNOWN_DIRS = ("articles/", "flows/", "templates/")
+# Root files other parts of the bot read from the live version (e.g. template messages for the worker).
+OTHER_KNOWN_FILES = ("templates.yaml",)
+_MESSAGES = TypeAdapter(dict[str, Localized])
+_SCENES = TypeAdapter(dict[str, Scene])
+
+
+@dataclass
+class ArticleFile:
+    front: FrontMatter
+    body: str
+    file: str
+    doc: Located
+    body_line: int
+
+
+@dataclass
+class Tree:
+    """Everything parsed from one bundle, with the position data the checker needs."""
+
+    bundle: Bundle
+    docs: dict[str, Located] = field(default_factory=dict)          # every parsed YAML (front matter for .md)
+    articles: dict[str, dict[str, ArticleFile]] = field(default_factory=dict)
+    rules: list[tuple[int, Rule]] | None = None        # (index in rules.yaml, rule); invalid rules left out
+    menu: list[tuple[int, Button]] | None = None       # (index, top-level button); invalid buttons left out
+    menu_size: int = 0                                 # top-level buttons written, valid or not
+    messages: dict[str, Localized] = field(default_factory=dict)
+    scenes: dict[str, Scene] = field(default_factory=dict)
+    flows: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)               # plain YAML data by path, for other readers
+    issues: list[Issue] = field(default_factory=list)
+
+    def error(self, file: str, line: int, message: str, hint: str = "") -> None:
+        self.issues.append(Issue(file, line, message, hint))
+
+    def warn(self, file: str, line: int, message: str, hint: str = "") -> None:
+        self.issues.append(Issue(file, line, message, hint, WARNING))
+
+    def line(self, file: str, path: tuple[Any, ...]) -> int:
+        doc = self.docs.get(file)
+        return doc.line(path) if doc else 1
+
+
+def parse_bundle(bundle: Bundle) -> Tree:
+    tree = Tree(bundle)
+    for rel, text in bundle.items():
+        if rel.startswith("articles/"):
+            _parse_article(tree, rel, text)
+        elif rel.endswith((".yaml", ".yml")):
+            _parse_yaml_file(tree, rel, text)
+        elif rel.endswith(".md"):
+            tree.warn(rel, 1, "Markdown outside articles/ is ignored", "articles live in articles/en/ and articles/zh/")
+    if RULES_FILE not in bundle:
+        tree.warn(RULES_FILE, 1, "no rules.yaml: only menu clicks, article keywords and search will answer")
+    for required in (MESSAGES_FILE,):
+        if required not in bundle:
+            tree.error(required, 1, f"{required} is missing", "every message the bot says lives there")
+    return tree
+
+
+def _load(tree: Tree, rel: str, text: str, first_line: int = 1) -> Located | None:
+    try:
+        doc = load_yaml(text, first_line)
+    except YamlProblem as exc:
+        tree.error(rel, exc.line, exc.message, exc.hint)
+        return None
+    for path, line in doc.duplicates:
+        tree.error(rel, line, f"duplicate key {path[-1]!r}", "a key may appear once per block; the later one would win")
+    tree.docs[rel] = doc
+    return doc
+
+
+def _validate(tree: Tree, rel: str, doc: Located, model: Any, data: Any, base: tuple[Any, ...] = ()) -> Any:
+    """Validate ``data`` (found at ``base`` in ``doc``) against ``model``; record each error at its line."""
+    try:
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            return model.model_validate(data)
+        return model.validate_python(data)
+    except ValidationError as exc:
+        seen: set[tuple[int, str]] = set()
+        for err in exc.errors():
+            path = base + _data_path(data, tuple(err["loc"]))
+            line = doc.line(path)
+            message, hint = _describe(err, path)
+            if (line, message) not in seen:
+                seen.add((line, message))
+                tree.error(rel, line, message, hint)
+        return None
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Keep the parts of pydantic's ``loc`` that address the data (drop union member names and the like)."""
+    path: list[Any] = []
+    node = data
+    for i, part in enumerate(loc):
+        if isinstance(node, dict) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and i == len(loc) - 1:
+            path.append(part)   # a missing key: the line is its mapping's, the message names the key
+    return tuple(path)
+
+
+def where(path: tuple[Any, ...]) -> str:
+    """``rules[3].reply.text`` for a data path."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "file"
+
+
+def _describe(err: dict[str, Any], path: tuple[Any, ...]) -> tuple[str, str]:
+    kind = err["type"]
+    field_name = path[-1] if path else ""
+    if kind == "missing":
+        if field_name in ("zh", "en"):
+            return f"{where(path[:-1])}: missing language variant {field_name!r}", "every reply needs both zh and en"
+        return f"{where(path[:-1])}: missing required key {field_name!r}", ""
+    where_ = where(path)
+    if kind == "extra_forbidden":
+        return f"{where_}: unknown key {field_name!r}", "check the spelling; see the comments at the top of the file"
+    if kind == "string_too_short":
+        return f"{where_}: must not be empty", ""
+    msg = err["msg"].removeprefix("Value error, ")
+    return f"{where_}: {msg}", ""
+
+
+def _parse_yaml_file(tree: Tree, rel: str, text: str) -> None:
+    doc = _load(tree, rel, text)
+    if doc is None:
+        return
+    tree.data[rel] = doc.data
+    if rel == RULES_FILE:
+        tree.rules = _each(tree, rel, doc, RulesFile, "rules", Rule, empty_ok=True)
+    elif rel == MENU_FILE:
+        tree.menu = _each(tree, rel, doc, MenuFile, "buttons", Button, empty_ok=False)
+        tree.menu_size = len(doc.data["buttons"]) if tree.menu is not None else 0
+    elif rel == MESSAGES_FILE:
+        _parse_messages(tree, rel, doc)
+    elif rel.startswith("flows/"):
+        name = posixpath.splitext(posixpath.basename(rel))[0]
+        if not isinstance(doc.data, dict):
+            tree.error(rel, 1, "a flow file must be a mapping", "see content/flows/ for the format")
+        tree.flows[name] = doc.data
+    elif not rel.startswith(KNOWN_DIRS) and rel not in OTHER_KNOWN_FILES:
+        tree.warn(rel, 1, f"unknown file {rel!r}: nothing reads it",
+                  f"did you mean {RULES_FILE}, {MENU_FILE} or {MESSAGES_FILE}?")
+
+
+def _each(tree: Tree, rel: str, doc: Located, file_model: Any, key: str, item_model: Any,
+          *, empty_ok: bool) -> list[tuple[int, Any]] | None:
+    """Validate a file's list item by item, so one bad rule or button does not hide the others' problems."""
+    data = doc.data if doc.data is not None else ({key: []} if empty_ok else None)
+    if not (isinstance(data, dict) and set(data) <= {key} and isinstance(data.get(key), list)) or \
+            (not empty_ok and not data[key]):
+        _validate(tree, rel, doc, file_model, data)      # reports the file-level problem
+        return None
+    items = []
+    for i, raw in enumerate(data[key]):
+        item = _validate(tree, rel, doc, item_model, raw, (key, i))
+        if item is not None:
+            items.append((i, item))
+    return items
+
+
+def _parse_messages(tree: Tree, rel: str, doc: Located) -> None:
+    data = doc.data or {}
+    if not isinstance(data, dict):
+        tree.error(rel, 1, "messages.yaml must map message names to {zh: ..., en: ...}")
+        return
+    messages = {k: v for k, v in data.items() if k != "scenes"}
+    parsed = _validate(tree, rel, doc, _MESSAGES, messages)
+    tree.messages = parsed or {}
+    if parsed is None:   # keep the good ones so later checks do not cascade into "missing message"
+        for name, value in messages.items():
+            try:
+                tree.messages[name] = Localized.model_validate(value)
+            except ValidationError:
+                pass
+    if "scenes" in data:
+        raw = data["scenes"] or {}
+        # A numeric scene id (qrscene_123) arrives as text in the event: key it as text too.
+        raw = {str(k): v for k, v in raw.items()} if isinstance(raw, dict) else raw
+        scenes = _validate(tree, rel, doc, _SCENES, raw, ("scenes",))
+        tree.scenes = scenes or {}
+
+
+def _split_front_matter(text: str) -> tuple[str, str, int] | None:
+    """(front matter, body, body's first line) of a Markdown file that starts with ``---``."""
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        return None
+    for i in range(1, len(lines)):
+        if lines[i].strip() == "---":
+            return "".join(lines[1:i]), "".join(lines[i + 1:]), i + 2
+    return None
+
+
+def _parse_article(tree: Tree, rel: str, text: str) -> None:
+    parts = rel.split("/")
+    if len(parts) != 3 or not rel.endswith(".md"):
+        tree.warn(rel, 1, "ignored: articles live at articles/<en|zh>/<id>.md")
+        return
+    _, lang, filename = parts
+    stem = filename[:-3]
+    if lang not in ("en", "zh"):
+        tree.error(rel, 1, f"unknown language folder {lang!r}", "use articles/en/ or articles/zh/")
+        return
+    split = _split_front_matter(text)
+    if split is None:
+        tree.error(rel, 1, "missing front matter", "start the file with --- , the id/title/... keys, then ---")
+        return
+    front_text, body, body_line = split
+    doc = _load(tree, rel, front_text, first_line=2)
+    if doc is None:
+        return
+    if not isinstance(doc.data, dict):
+        tree.error(rel, 2, "front matter must be key: value lines")
+        return
+    front = _validate(tree, rel, doc, FrontMatter, doc.data)
+    if front is None:
+        return
+    if front.id != stem:
+        tree.error(rel, doc.line(("id",)), f"id {front.id!r} does not match the file name {stem!r}",
+                   f"rename the file to {front.id}.md or set id: {stem}")
+        return
+    if front.language != lang:
+        tree.error(rel, doc.line(("language",)), f"language {front.language!r} but the file is in articles/{lang}/",
+                   f"set language: {lang} or move the file")
+        return
+    if not body.strip():
+        tree.error(rel, body_line, "the article has no body", "write the article below the closing ---")
+    tree.articles.setdefault(front.id, {})[lang] = ArticleFile(front, body, rel, doc, body_line)

@@ -1,0 +1,159 @@
+"""Keyword rules compiled once per content version: exact (dict), regex (precompiled), contains (Aho-Corasick).
+
+Matching ignores case and full-width/half-width differences (NFKC + casefold), so "ＫＯＬ", "kol" and
+"KOL" are the same keyword. Order: exact, then regex, then contains; within a kind the best-ranked
+target wins (explicit rules before menu names before article keywords, then priority, then file order).
+
+Usage::
+
+    matcher = Matcher([Target("kol", action, kind="exact", keyword="KOL")])
+    hit = matcher.match("kol")        # -> Hit(target, kind="exact") or None
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+# Punctuation a follower adds around a keyword ("KOL?", "「B站」", "教育。") that should not defeat an exact match.
+_EDGE_PUNCT = " \t\r\n.,!?;:'\"()[]{}<>~…-—_·。，！？；：、“”‘’（）【】《》「」『』"
+
+
+def normalize(text: str) -> str:
+    """Case-, width- and whitespace-insensitive form used on both sides of every comparison."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def exact_form(text: str) -> str:
+    return normalize(text).strip(_EDGE_PUNCT)
+
+
+def _word_char(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+@dataclass(frozen=True)
+class Target:
+    """One keyword of one rule. ``tier``: 0 explicit rule, 1 menu name, 2 article keyword."""
+
+    rule: str
+    action: Any
+    kind: str
+    keyword: str
+    tier: int = 0
+    priority: int = 0
+    order: int = 0
+
+    @property
+    def rank(self) -> tuple[int, int, int]:
+        return (self.tier, -self.priority, self.order)
+
+
+@dataclass(frozen=True)
+class Hit:
+    target: Target
+    kind: str
+
+
+@dataclass
+class _Node:
+    goto: dict[str, int] = field(default_factory=dict)
+    fail: int = 0
+    out: list[int] = field(default_factory=list)
+
+
+class AhoCorasick:
+    """Every keyword occurring in a text in one pass, however many keywords there are."""
+
+    def __init__(self, words: Iterable[str]):
+        self.words: list[str] = []
+        self.nodes = [_Node()]
+        for word in words:
+            self._add(word)
+        self._link()
+
+    def _add(self, word: str) -> None:
+        state = 0
+        for ch in word:
+            nxt = self.nodes[state].goto.get(ch)
+            if nxt is None:
+                self.nodes.append(_Node())
+                nxt = len(self.nodes) - 1
+                self.nodes[state].goto[ch] = nxt
+            state = nxt
+        self.nodes[state].out.append(len(self.words))
+        self.words.append(word)
+
+    def _link(self) -> None:
+        queue = list(self.nodes[0].goto.values())
+        for state in queue:              # breadth first: a node's fail target is always linked before it
+            node = self.nodes[state]
+            for ch, child in node.goto.items():
+                queue.append(child)
+                fail = node.fail
+                while fail and ch not in self.nodes[fail].goto:
+                    fail = self.nodes[fail].fail
+                target = self.nodes[fail].goto.get(ch, 0)
+                self.nodes[child].fail = target if target != child else 0
+                self.nodes[child].out.extend(self.nodes[self.nodes[child].fail].out)
+
+    def find(self, text: str) -> Iterable[tuple[int, int]]:
+        """(word index, end position) for every occurrence."""
+        state = 0
+        nodes = self.nodes
+        for pos, ch in enumerate(text):
+            while state and ch not in nodes[state].goto:
+                state = nodes[state].fail
+            state = nodes[state].goto.get(ch, 0)
+            for word in nodes[state].out:
+                yield word, pos + 1
+
+
+class Matcher:
+    """All keyword targets of one content version, compiled for constant-ish time per message."""
+
+    def __init__(self, targets: Iterable[Target]):
+        self.exact: dict[str, Target] = {}
+        regexes: list[tuple[Target, re.Pattern[str]]] = []
+        contains: dict[str, Target] = {}
+        for target in targets:
+            if target.kind == "exact":
+                key = exact_form(target.keyword)
+                if key and (key not in self.exact or target.rank < self.exact[key].rank):
+                    self.exact[key] = target
+            elif target.kind == "regex":
+                regexes.append((target, re.compile(target.keyword, re.IGNORECASE)))
+            elif target.kind == "contains":
+                key = normalize(target.keyword)
+                if key and (key not in contains or target.rank < contains[key].rank):
+                    contains[key] = target
+            else:
+                raise ValueError(f"unknown match kind {target.kind!r}")
+        self.regexes = sorted(regexes, key=lambda pair: pair[0].rank)
+        self._contains_targets = list(contains.values())
+        self._automaton = AhoCorasick(contains)
+
+    def match(self, text: str) -> Hit | None:
+        norm = normalize(text)
+        if not norm:
+            return None
+        target = self.exact.get(norm.strip(_EDGE_PUNCT))
+        if target is not None:
+            return Hit(target, "exact")
+        for target, pattern in self.regexes:
+            if pattern.search(norm):
+                return Hit(target, "regex")
+        best: Target | None = None
+        for index, end in self._automaton.find(norm):
+            word = self._automaton.words[index]
+            start = end - len(word)
+            # A Latin keyword must be a whole word: "AMX" must not fire inside "examx".
+            if _word_char(word[0]) and start > 0 and _word_char(norm[start - 1]):
+                continue
+            if _word_char(word[-1]) and end < len(norm) and _word_char(norm[end]):
+                continue
+            candidate = self._contains_targets[index]
+            if best is None or candidate.rank < best.rank:
+                best = candidate
+        return Hit(best, "contains") if best is not None else None

@@ -1,0 +1,49 @@
+"""Publish and roll back content: check first, then store and switch atomically; invalid content never goes live.
+
+Used by the CLI and meant for the web console too.
+
+Usage::
+
+    number = publish(store, read_dir("content"), author="mei", message="new KOL article")
+    rollback(store, 3, author="mei")
+"""
+from __future__ import annotations
+
+from wechat.content.bundle import Bundle, checksum, summarize_changes
+from wechat.content.checker import check_bundle
+from wechat.content.compiled import build_content
+from wechat.content.issues import ContentInvalid
+from wechat.content.versions import VersionStore
+
+
+class NothingToPublish(ValueError):
+    """The bundle is exactly the live version."""
+
+
+def publish(store: VersionStore, bundle: Bundle, *, author: str, message: str = "", force: bool = False) -> int:
+    """Check ``bundle`` and make it the next live version; return its number.
+
+    Raises ``ContentInvalid`` (nothing stored) or ``NothingToPublish`` (unless ``force``).
+    """
+    report = check_bundle(bundle)
+    if not report.ok:
+        raise ContentInvalid(report.issues)
+    build_content(report.tree, version=0)          # compiling (matcher, regexes) must succeed too
+    live_number = store.current_number()
+    live = store.bundle(live_number) if live_number is not None else {}
+    if live_number is not None and checksum(live or {}) == checksum(bundle) and not force:
+        raise NothingToPublish(f"content is identical to the live version {live_number}")
+    changes = summarize_changes(live or {}, bundle)
+    summary = f"{message.strip()} ({changes})" if message.strip() else changes
+    return store.publish(bundle, author=author, summary=summary)
+
+
+def rollback(store: VersionStore, number: int, *, author: str) -> None:
+    """Make version ``number`` live again, if this code can still serve it."""
+    bundle = store.bundle(number)
+    if bundle is None:
+        raise KeyError(f"no content version {number}")
+    report = check_bundle(bundle)
+    if not report.ok:
+        raise ContentInvalid(report.issues)
+    store.rollback(number, author=author)

@@ -1,0 +1,98 @@
+"""Turn a content reply (``ReplySpec``) into a WeChat reply for this follower, in their language.
+
+Shared by keyword rules, menu clicks, QR scenes and search, so every route sends articles, lists and
+flows the same way: sent articles are remembered in ``ctx.session["read"]`` (the lead form reports
+them), several articles answer a typed message as a numbered list (WeChat shows one card there).
+
+Usage::
+
+    reply = respond(ctx, content.click("MENU_KOL"), source={"kind": "menu", "key": "MENU_KOL"})
+    reply = pick_choice(ctx)          # "2" after a numbered list -> that article, else None
+"""
+from __future__ import annotations
+
+import random
+from typing import Any, Sequence
+
+from wechat.content.compiled import Content
+from wechat.content.matcher import exact_form
+from wechat.content.models import ReplySpec
+from wechat.context import Context
+from wechat.replies import Article, News, Reply, Text, article_limit
+
+READ_KEPT = 10          # last articles remembered per follower
+CHOICES_MAX = 8         # a numbered list never grows past what a menu click could show as cards
+_OR = {"zh": " 或 ", "en": " or "}
+_COMMA = {"zh": "、", "en": ", "}
+
+
+def respond(ctx: Context, spec: ReplySpec, *, source: dict[str, Any]) -> Reply:
+    """The reply ``spec`` describes; ``source`` says what triggered it (handed to a flow it starts)."""
+    if spec.random is not None:
+        return respond(ctx, random.choice(spec.random), source=source)
+    if spec.flow is not None:
+        return start_flow(ctx, spec.flow, source)
+    ctx.session.pop("choices", None)
+    if spec.article is not None:
+        return send_articles(ctx, [spec.article])
+    if spec.articles is not None:
+        if ctx.message.from_follower and len(spec.articles) > 1:
+            return offer_choices(ctx, spec.articles)
+        return send_articles(ctx, spec.articles)
+    if spec.text is not None:
+        return Text(spec.text.get(ctx.lang))
+    return Text(ctx.text(spec.message or "help"))
+
+
+def send_articles(ctx: Context, article_ids: Sequence[str]) -> Reply:
+    """News cards in the follower's language; WeChat shows 1 for a typed message, up to 8 otherwise."""
+    content: Content = ctx.content
+    docs = [doc for doc in (content.article(a, ctx.lang) for a in article_ids) if doc is not None]
+    docs = docs[:article_limit(ctx.message)]
+    if not docs:
+        return Text(ctx.text("help"))
+    remember_read(ctx, [doc.id for doc in docs])
+    return News([Article(title=d.title, url=d.url, description=d.summary, image=d.image) for d in docs])
+
+
+def remember_read(ctx: Context, article_ids: Sequence[str]) -> None:
+    read = [a for a in ctx.session.get("read", []) if a not in article_ids] + list(article_ids)
+    ctx.session["read"] = read[-READ_KEPT:]
+    ctx.notes.setdefault("articles", []).extend(article_ids)
+
+
+def offer_choices(ctx: Context, article_ids: Sequence[str]) -> Reply:
+    """A numbered list of titles; the follower's next digit is resolved by ``pick_choice``."""
+    content: Content = ctx.content
+    docs = [doc for doc in (content.article(a, ctx.lang) for a in article_ids) if doc is not None][:CHOICES_MAX]
+    if len(docs) == 1:
+        return send_articles(ctx, [docs[0].id])
+    numbers = [str(i) for i in range(1, len(docs) + 1)]
+    lang = ctx.lang if ctx.lang in _OR else "zh"
+    spoken = _COMMA[lang].join(numbers[:-1]) + _OR[lang] + numbers[-1]
+    items = "\n".join(f"{n}. {doc.title}" for n, doc in zip(numbers, docs))
+    ctx.session["choices"] = [doc.id for doc in docs]
+    return Text(ctx.text("choices", numbers=spoken, items=items))
+
+
+def pick_choice(ctx: Context) -> Reply | None:
+    """Resolve "1", "２" or "2." after a numbered list; None when the text is not a pending choice."""
+    choices = ctx.session.get("choices")
+    if not choices:
+        return None
+    picked = exact_form(ctx.message.content)
+    if not picked.isdigit() or not 1 <= int(picked) <= len(choices):
+        return None
+    ctx.session.pop("choices", None)
+    ctx.notes["choice"] = int(picked)
+    return send_articles(ctx, [choices[int(picked) - 1]])
+
+
+def start_flow(ctx: Context, name: str, source: dict[str, Any]) -> Reply:
+    """Start a conversation flow; without a flow engine, tell the follower how to reach us instead."""
+    ctx.session.pop("choices", None)
+    ctx.notes["flow"] = name
+    source = {**source, "read": list(ctx.session.get("read", []))}
+    if ctx.bot.flows is None:
+        return Text(ctx.text("contact"))
+    return ctx.start_flow(name, source=source)

@@ -1,0 +1,187 @@
+"""Free-text search over articles: jieba for Chinese, Snowball stemming for English, Okapi BM25 ranking.
+
+The index is built once per content version and language; a query costs one tokenization and a
+dictionary walk over its terms.
+
+Usage::
+
+    index = SearchIndex([Doc("weibo-2021", fields={"title": "...", "body": "..."})])
+    index.search("微博还有用吗")   # -> [Scored("weibo-2021", 0.71), ...] best first, scores in 0..1
+"""
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import snowballstemmer
+
+_jieba_lock = threading.Lock()
+_jieba = None
+_stemmer = snowballstemmer.stemmer("english")
+_stem_cache: dict[str, str] = {}
+
+# How much a word in each field counts: a match in the title or keywords says more than one in the body.
+FIELD_WEIGHTS = {"title": 3, "keywords": 3, "tags": 2, "summary": 2, "body": 1}
+# Fields that say what an article is about; a word found only in the body may be incidental.
+TOPICAL_FIELDS = frozenset({"title", "keywords", "tags", "summary"})
+K1, B = 1.2, 0.75
+
+_EN_STOP = frozenset("""a an the and or but if of to in on at by for with about from into over as is are was were be
+been being do does did doing have has had having i me my we our you your he she it its they them their this that these
+those what which who whom whose when where why how can could should would will shall may might must not no nor so than
+too very just also there here any some all more most other such only own same both each few s t don now still use used
+using get got anything something tell know want need like please hi hello thanks thank reach way ways""".split())
+_ZH_STOP = frozenset("""的 了 吗 呢 吧 啊 呀 是 在 有 和 与 及 或 就 都 也 还 又 很 太 更 最 我 你 您 他 她 它 我们 你们 他们 这 那 这个
+那个 哪 哪些 哪个 哪里 什么 怎么 怎样 怎么样 怎么办 如何 为什么 吗 嘛 么 一下 一些 一个 可以 能 能否 会 要 想 想要 请问 请 问 关于
+对 对于 用 有用 没有 没 不 把 被 让 给 从 到 上 下 中 里 个 些 该 得 地 着 过 哦 嗯 好 多少 是否 现在 还有 知道 了解 一点
+有没有 帮 帮我 讲讲 应该 还是 大家 直接 随便 问问 看看 聊聊 试试 谢谢 请教 一直 已经 真的 其实 觉得 呵呵 哈哈 嘿嘿""".split())
+# Words jieba's general dictionary lacks or splits badly in marketing questions ("用微信字" -> "用微", "信字").
+DOMAIN_WORDS = ("微信", "公众号", "服务号", "订阅号", "小程序", "小游戏", "朋友圈", "视频号", "短视频", "直播", "带货", "种草",
+                "私域", "私域流量", "网红", "博主", "粉丝", "月活", "获客", "投放", "出海", "元宇宙", "虚拟人", "抖音", "微博",
+                "B站", "哔哩哔哩", "小红书", "淘宝", "天猫", "京东", "美团", "支付宝", "字体", "大字", "长辈", "老年人")
+_TOKEN = re.compile(r"[a-z0-9\u3400-\u4dbf\u4e00-\u9fff]+(?:[-'][a-z0-9]+)*")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def jieba_tokenizer():
+    """The process's one jieba tokenizer, initialised on first use without its startup chatter."""
+    global _jieba
+    if _jieba is None:
+        with _jieba_lock:
+            if _jieba is None:
+                import jieba
+
+                jieba.setLogLevel(logging.WARNING)
+                tokenizer = jieba.Tokenizer()
+                tokenizer.initialize()
+                for word in DOMAIN_WORDS:
+                    tokenizer.add_word(word.casefold(), freq=2000)
+                _jieba = tokenizer
+    return _jieba
+
+
+def add_words(words: Iterable[str]) -> None:
+    """Teach jieba domain words ("私域流量", "B站") so they stay whole; adding twice is harmless."""
+    tokenizer = jieba_tokenizer()
+    for word in words:
+        word = unicodedata.normalize("NFKC", word).casefold().strip()
+        if _CJK.search(word) and " " not in word and word not in tokenizer.FREQ:
+            tokenizer.add_word(word, freq=2000)
+
+
+def _stem(word: str) -> str:
+    stem = _stem_cache.get(word)
+    if stem is None:
+        stem = _stemmer.stemWord(word) if word.isalpha() else word
+        if len(_stem_cache) < 100_000:
+            _stem_cache[word] = stem
+    return stem
+
+
+def tokenize(text: str) -> list[str]:
+    """Search terms of ``text``: stemmed English words and jieba's Chinese words, stop words removed."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    terms: list[str] = []
+    for chunk in _TOKEN.findall(text):
+        words = jieba_tokenizer().cut_for_search(chunk) if _CJK.search(chunk) else (chunk,)
+        for word in words:
+            if _CJK.search(word):
+                if word not in _ZH_STOP:
+                    terms.append(word)
+                continue
+            parts = [p for p in re.split(r"[-']", word) if p]
+            terms += [_stem(p) for p in parts if p not in _EN_STOP]
+            if "-" in word and len(parts) > 1:
+                terms.append("".join(parts))    # "gen-z", "e-commerce" stay findable as one term too
+    return terms
+
+
+@dataclass(frozen=True)
+class Doc:
+    id: str
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Scored:
+    id: str
+    score: float       # BM25 divided by the best score the query could reach: 0..1, comparable across queries
+    evidence: float    # summed IDF of the query terms this article contains: low when only common words matched
+    topical: int = 0   # query terms found in the title, summary, tags or keywords (not just the body)
+
+
+class SearchIndex:
+    """Okapi BM25 over weighted fields (a term in the title counts as several occurrences)."""
+
+    def __init__(self, docs: Iterable[Doc]):
+        self.ids: list[str] = []
+        self.lengths: list[int] = []
+        self.postings: dict[str, list[tuple[int, int]]] = {}
+        self.topical: set[tuple[str, int]] = set()
+        for doc in docs:
+            counts: Counter[str] = Counter()
+            for name, text in doc.fields.items():
+                weight = FIELD_WEIGHTS.get(name, 1)
+                for term in tokenize(text):
+                    counts[term] += weight
+                    if name in TOPICAL_FIELDS:
+                        self.topical.add((term, len(self.ids)))
+            number = len(self.ids)
+            self.ids.append(doc.id)
+            self.lengths.append(sum(counts.values()))
+            for term, tf in counts.items():
+                self.postings.setdefault(term, []).append((number, tf))
+        n = len(self.ids)
+        self.avg_length = (sum(self.lengths) / n) if n else 1.0
+        self.idf = {term: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for term, p in self.postings.items()}
+        self._norm = [K1 * (1 - B + B * length / self.avg_length) for length in self.lengths]
+
+    def search(self, query: str, limit: int = 5) -> list[Scored]:
+        terms = tokenize(query)
+        if not terms or not self.ids:
+            return []
+        scores: dict[int, float] = {}
+        evidence: dict[int, float] = {}
+        topical: Counter[int] = Counter()
+        best_possible = 0.0
+        for term in set(terms):
+            idf = self.idf.get(term)
+            # An unknown term still counts against the query: "Gen Z video platforms xyz" matches 3 of 4 terms.
+            best_possible += idf if idf is not None else math.log(1 + (len(self.ids) + 0.5) / 0.5)
+            if idf is None:
+                continue
+            for number, tf in self.postings[term]:
+                scores[number] = scores.get(number, 0.0) + idf * tf * (K1 + 1) / (tf + self._norm[number])
+                evidence[number] = evidence.get(number, 0.0) + idf
+                if (term, number) in self.topical:
+                    topical[number] += 1
+        if not scores or best_possible <= 0:
+            return []
+        # (K1 + 1) bounds tf * (K1 + 1) / (tf + norm): dividing by it makes scores comparable across queries.
+        ceiling = best_possible * (K1 + 1)
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
+        return [Scored(self.ids[number], round(score / ceiling, 4), round(evidence[number], 4), topical[number])
+                for number, score in ranked]
+
+
+# A result counts when its score clears MIN_SCORE and the query names what the article is about
+# (title, summary, tags or keywords). Results within CLOSE_RATIO of the best are offered as a list.
+MIN_SCORE = 0.12
+CLOSE_RATIO = 0.85
+LIST_MAX = 3
+
+
+def confident(results: list[Scored], *, min_score: float = MIN_SCORE, close_ratio: float = CLOSE_RATIO,
+              limit: int = LIST_MAX) -> list[str]:
+    """Article ids worth sending for ``results``: [] (a miss), one id, or a few close ones for a numbered list."""
+    good = [r for r in results if r.score >= min_score and r.topical > 0]
+    if not good:
+        return []
+    best = good[0].score
+    return [r.id for r in good if r.score >= best * close_ratio][:limit]
