@@ -47,7 +47,12 @@ def erase_my_data(ctx: "Context") -> Reply:
 
 
 def forget_analytics(ctx: "Context") -> None:
-    """Drop the follower's analytics identity through the analytics module's own eraser."""
+    """Drop the follower's analytics identity, if analytics keeps one.
+
+    Today's analytics keeps openids only inside HyperLogLogs (hashed registers, nothing to read back or
+    remove) and masks digits and emails in unmatched texts, so there is nothing per follower to erase;
+    should it grow a ``forget(redis, keys, openid)``, it is called here.
+    """
     try:
         analytics = importlib.import_module("wechat.analytics")
     except ImportError:
@@ -55,5 +60,3 @@ def forget_analytics(ctx: "Context") -> None:
     forget = getattr(analytics, "forget", None)
     if callable(forget):
         forget(ctx.bot.redis, ctx.bot.keys, ctx.openid)
-    else:
-        log.warning("wechat.analytics has no forget(redis, keys, openid); analytics identity not erased")

@@ -26,17 +26,21 @@ class Invalid(ValueError):
         self.reason = reason
 
 
-def normalize(text: str) -> str:
-    """NFKC (full-width digits and letters become ASCII), control characters dropped, whitespace collapsed."""
-    text = unicodedata.normalize("NFKC", text or "")
-    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\n\t ")
+def clean(text: str) -> str:
+    """Control characters dropped, whitespace (the ideographic space too) collapsed; the text kept as typed."""
+    text = "".join(ch for ch in (text or "") if unicodedata.category(ch)[0] != "C" or ch in "\n\t ")
     return re.sub(r"\s+", " ", text).strip()
+
+
+def normalize(text: str) -> str:
+    """``clean`` after NFKC, so full-width digits, letters, ``＠`` and ``．`` become ASCII (for codes, not prose)."""
+    return clean(unicodedata.normalize("NFKC", text or ""))
 
 
 # -- phone ------------------------------------------------------------------------------------------
 # Mainland mobile numbers: 11 digits, 1 then 3-9 (MIIT numbering plan); +86 / 0086 / 86 prefixes are common.
 _CN_MOBILE = re.compile(r"1[3-9]\d{9}")
-_PHONE_CHARS = re.compile(r"^\+?[\d\s\-().]+$")
+_PHONE_CHARS = re.compile(r"^[\d\s\-().+]+$")
 # E.164: a country code not starting with 0, at most 15 digits in all.
 _E164 = re.compile(r"[1-9]\d{6,14}")
 
@@ -44,10 +48,12 @@ _E164 = re.compile(r"[1-9]\d{6,14}")
 def parse_phone(text: str) -> str:
     """A Chinese mobile number or an international number, as E.164 (``+8613800138000``)."""
     raw = normalize(text)
-    if not raw or not _PHONE_CHARS.match(raw):
+    if not raw or not _PHONE_CHARS.match(raw) or raw.count("+") > 1:
         raise Invalid("phone")
-    international = raw.startswith("+") or raw.startswith("00")
     digits = re.sub(r"\D", "", raw)
+    if "+" in raw and re.search(r"\d", raw.split("+")[0]):
+        raise Invalid("phone")          # a plus after the first digit is a typo, not a country code
+    international = "+" in raw or digits.startswith("00")
     if digits.startswith("00"):
         digits = digits[2:]
     if not international:
@@ -99,8 +105,11 @@ _URLISH = re.compile(r"https?://|www\.|@", re.IGNORECASE)
 
 
 def parse_text(text: str, *, min_len: int = 1, max_len: int = 60) -> str:
-    """A short free-text answer (company, role): non-empty, not too long, containing a letter or digit."""
-    value = normalize(text)
+    """A short free-text answer (company, role): non-empty, not too long, containing a letter or digit.
+
+    Kept as typed (no NFKC): a Chinese company name keeps its full-width brackets.
+    """
+    value = clean(text)
     if not (min_len <= len(value) <= max_len):
         raise Invalid("length")
     if not any(unicodedata.category(ch)[0] in "LN" for ch in value):
@@ -110,7 +119,7 @@ def parse_text(text: str, *, min_len: int = 1, max_len: int = 60) -> str:
 
 def parse_name(text: str, *, max_len: int = 40) -> str:
     """A person's name: letters (any script) with spaces, dots, hyphens, apostrophes; no digits or links."""
-    value = normalize(text)
+    value = clean(text)
     if not value or len(value) > max_len or _URLISH.search(value):
         raise Invalid("name")
     if any(ch.isdigit() for ch in value):

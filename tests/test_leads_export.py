@@ -1,0 +1,73 @@
+"""``flask leads export``: a CSV Excel opens with Chinese intact; the date range is counted in China time."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from tests.support.leads import cleanup, make_app
+from wechat.leads import LeadStore
+from wechat.redis_conn import Keys
+
+CHINA = timezone(timedelta(hours=8))
+
+
+@pytest.fixture
+def app(settings, redis, key_prefix):
+    app = make_app(settings, redis)
+    yield app
+    cleanup(redis, key_prefix)
+
+
+def at(day: str, hour: int) -> float:
+    return datetime.strptime(day, "%Y-%m-%d").replace(hour=hour, tzinfo=CHINA).timestamp()
+
+
+def add(redis, settings, when: float, openid: str, **data):
+    store = LeadStore(redis, Keys(settings.key_prefix), clock=lambda: when)
+    return store.capture(openid, "run-" + openid, {"source": {"kind": "menu", "key": "MENU_CONTACT",
+                                                              "read": ["wechat-b2b", "weibo-2021"]},
+                                                   "consent": {"version": "v1", "given_at": "t"}, **data}).lead_id
+
+
+def test_export_date_range_bom_and_chinese(app, settings, redis, tmp_path):
+    before = add(redis, settings, at("2026-03-01", 7) - 3600 * 8, "o1", name="早到者")     # 2026-02-28 23:00 China
+    first = add(redis, settings, at("2026-03-01", 0), "o2", name="张三", company="示例科技（上海）有限公司",
+                phone="+8613800138000", email=None, need="social_kol", need_label="社交媒体与 KOL 营销")
+    last = add(redis, settings, at("2026-03-02", 23), "o3", name="Jane Doe", company="=HYPERLINK(\"x\")",
+               email="jane@example.com")
+    after = add(redis, settings, at("2026-03-03", 0), "o4", name="晚到者")
+    out = tmp_path / "leads.csv"
+    result = app.test_cli_runner().invoke(args=["leads", "export", "--from", "2026-03-01", "--to", "2026-03-02",
+                                                "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "2 lead(s)" in result.output
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")                        # the BOM Excel needs for UTF-8
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert [r["lead_id"] for r in rows] == [first, last]
+    zh, en = rows
+    assert zh["name"] == "张三" and zh["company"] == "示例科技（上海）有限公司" and zh["need_label"] == "社交媒体与 KOL 营销"
+    assert zh["phone"] == "'+8613800138000"                       # text, not a formula or a number
+    assert zh["created_at"] == "2026-03-01 00:00:00" and zh["source_kind"] == "menu"
+    assert zh["articles_read"] == "wechat-b2b weibo-2021" and zh["consent_version"] == "v1"
+    assert en["email"] == "jane@example.com" and en["company"] == "'=HYPERLINK(\"x\")"
+    assert before not in raw.decode("utf-8-sig") and after not in raw.decode("utf-8-sig")
+    assert b"\r\n" in raw                                         # Excel's line ends
+
+
+def test_export_skips_erased_leads(app, settings, redis, tmp_path):
+    add(redis, settings, at("2026-03-01", 9), "o_gone", name="张三")
+    LeadStore(redis, Keys(settings.key_prefix)).erase("o_gone")
+    out = tmp_path / "leads.csv"
+    result = app.test_cli_runner().invoke(args=["leads", "export", "--from", "2026-03-01", "--to", "2026-03-01",
+                                                "--out", str(out)])
+    assert "0 lead(s)" in result.output and "张三" not in out.read_text(encoding="utf-8-sig")
+
+
+def test_export_refuses_a_reversed_range(app, tmp_path):
+    result = app.test_cli_runner().invoke(args=["leads", "export", "--from", "2026-03-02", "--to", "2026-03-01",
+                                                "--out", str(tmp_path / "x.csv")])
+    assert result.exit_code != 0 and "before" in result.output
