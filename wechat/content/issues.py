@@ -33,3 +33,7 @@ class ContentInvalid(ValueError):
         shown = "\n".join(str(i) for i in errors[:20])
         more = f"\n... and {len(errors) - 20} more" if len(errors) > 20 else ""
         super().__init__(f"{len(errors)} content error(s):\n{shown}{more}")
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.is_error]

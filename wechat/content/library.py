@@ -33,6 +33,7 @@ CACHED_VERSIONS = 4
 RETRY_REDIS_S = 0.2       # a failed load is retried soon: workers must switch within 1 s of a publish
 RETRY_INVALID_S = 60.0    # a version this code cannot load will not become loadable by retrying at once
 REFRESH_S = 0.5           # ``version`` on an idle worker (e.g. /healthz) looks at Redis at most this often
+REDIS_DOWN_BACKOFF_S = 5.0
 
 
 class ContentLibrary:
@@ -97,6 +98,7 @@ class ContentLibrary:
                 number = self.store.current_number()
             except redis_lib.RedisError:
                 number = None
+                self._checked_at += REDIS_DOWN_BACKOFF_S     # do not pay a connect timeout on every health check
             if number is not None and number != self._content.version:
                 self._switch(number)
         return self._content.version

@@ -96,7 +96,8 @@ def tokenize(text: str) -> list[str]:
                     terms.append(word)
                 continue
             parts = [p for p in re.split(r"[-']", word) if p]
-            terms += [_stem(p) for p in parts if p not in _EN_STOP]
+            # Short numbers ("2", "14") are list picks, counts and quarters, not topics; years ("2018") are.
+            terms += [_stem(p) for p in parts if p not in _EN_STOP and not (p.isdigit() and len(p) < 3)]
             if "-" in word and len(parts) > 1:
                 terms.append("".join(parts))    # "gen-z", "e-commerce" stay findable as one term too
     return terms
