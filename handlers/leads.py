@@ -104,4 +104,23 @@ def install(bot: "Bot") -> FlowEngine:
                         session_ttl=bot.settings.session_ttl)
     engine.register(LEAD_FLOW)
     bot.finish_hooks.append(engine.finish_hook)
+    warn_without_aof(bot)
     return engine
+
+
+_aof_checked = False
+
+
+def warn_without_aof(bot: "Bot") -> None:
+    """Say once per process when Redis runs without an append-only file: a confirmed lead could then be lost."""
+    global _aof_checked
+    if _aof_checked:
+        return
+    _aof_checked = True
+    try:
+        value = bot.redis.config_get("appendonly").get("appendonly")
+    except Exception:  # managed Redis often refuses CONFIG; nothing to say then
+        return
+    if value in ("no", b"no"):
+        log.warning("Redis has appendonly=no: leads confirmed since the last snapshot are lost if Redis restarts "
+                    "(set appendonly yes, appendfsync always; see README, persistence)")

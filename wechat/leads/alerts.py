@@ -23,6 +23,7 @@ import yaml
 
 from config import Settings
 from wechat import jobs
+from wechat.leads.delivery import final_attempt
 from wechat.leads.store import Lead, LeadStore
 from wechat.language import LANGUAGES
 
@@ -158,7 +159,7 @@ def send_lead_alerts(lead_id: str, revision: int) -> dict[str, str]:
         return {"skipped": "not_configured"}
     results: dict[str, str] = {}
     retry_later: TemplateRetryLater | None = None
-    final = jobs._final_attempt()
+    final = final_attempt()
     for msg in build_messages(lead, rt.settings, load_template_configs(rt.settings.content_dir)):
         rt.limiter.wait("template")
         try:

@@ -125,7 +125,8 @@ def _config_problem(settings: Settings) -> str | None:
     return None
 
 
-def _final_attempt() -> bool:
+def final_attempt() -> bool:
+    """True in the job's last try (or outside RQ), when a failure becomes a dead letter."""
     job = get_current_job()
     return job is None or not job.retries_left
 
@@ -154,7 +155,7 @@ def deliver_lead(lead_id: str, revision: int) -> str:
             log.info("lead %s revision %d delivered", lead_id, lead.revision)
             return "delivered"
         store.record_failure(lead_id, error)
-        if _final_attempt():
+        if final_attempt():
             store.mark_dead(lead_id, error)
             log.error("lead %s dead-lettered after retries (%s)", lead_id, error)
         else:
@@ -213,7 +214,8 @@ def _forget_failed_job(redis: redis_lib.Redis, settings: Settings, rq_id: str) -
     """Drop the old job from RQ's failed registry so the generic dead-letter list does not show it twice."""
     for name in jobs.QUEUES:
         registry = FailedJobRegistry(queue=jobs.get_queue(redis, settings, name))
-        registry.remove(rq_id) if rq_id in registry.get_job_ids() else None
+        if rq_id in registry.get_job_ids():
+            registry.remove(rq_id)
 
 
 def reconcile(redis: redis_lib.Redis, settings: Settings, *, older_than: float = STALE_OUTBOX_S,
