@@ -67,6 +67,10 @@ def test_erasure_removes_everything_of_that_follower_only(lead_app, settings, re
     [alice_lead] = store.lead_ids_of(alice.openid)
     [bob_lead] = store.lead_ids_of(bob.openid)
     bob_before = {k: v for k, v in dump(redis, key_prefix).items() if bob.openid in k or b"\xe6\x9d\x8e" in v}
+    # the log never holds personal data in clear: it is sealed under the lead's own key...
+    assert "王小丫" not in repr(redis.xrange(f"{key_prefix}leads:log")) and alice.openid not in repr(
+        redis.xrange(f"{key_prefix}leads:log"))
+    assert [h["data"]["phone"] for h in store.history(alice_lead)] == ["+8613711112222", "+8613711113333"]
 
     reply = says(alice.send(words), "已删除" if lang == "zh" else "erased")
     assert ("1 条" if lang == "zh" else "(1 in all)") in reply
@@ -82,6 +86,8 @@ def test_erasure_removes_everything_of_that_follower_only(lead_app, settings, re
     assert [e["kind"] for e in log if e["lead"] == alice_lead] == ["tombstone"]
     assert [e["replaces"] for e in log if e["lead"] == alice_lead] == ["2"]
     assert store.lead_ids_of(alice.openid) == []
+    assert store.history(alice_lead) == []                   # ...and that key is gone: leftovers stay unreadable
+    assert store.history(bob_lead)[0]["data"]["name"] == "李大壮"
     assert alice_lead not in [lead.lead_id for lead in store.created_between(0, 2e10)]
     # Bob is untouched
     assert store.get(bob_lead).data["name"] == "李大壮"

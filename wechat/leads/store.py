@@ -3,7 +3,7 @@
 Keys (all under the configured prefix)::
 
     leads:log               stream, one entry per submission (kind created|updated) or erasure (tombstone)
-    leads:lead:{id}         hash, the lead's current state and delivery status
+    leads:lead:{id}         hash, the lead's current state, delivery status and its data key ``dek``
     leads:run:{run}         string "{id}:{rev}": a confirm already stored for this flow run (retry guard)
     leads:recent:{openid}   string, the follower's lead of the last 24 h (a resubmission updates it)
     leads:by-openid:{openid} set of the follower's lead ids (for erasure)
@@ -11,6 +11,11 @@ Keys (all under the configured prefix)::
     leads:outbox            zset id -> when it became pending (delivery not yet confirmed)
     leads:dead              zset id -> when delivery gave up (dead letters)
     leads:audit             stream of events with ids and counts only: no name, phone, email or openid
+
+Personal data in the log is sealed (AES-GCM) under a per-lead data key kept in the lead's hash. Redis
+XDEL only marks a stream entry deleted: its bytes stay in the stream node, in RDB files and in an AOF's
+RDB preamble until the whole node goes. Erasure therefore deletes the key (crypto-shredding) as well as
+the entries, so whatever copy survives can no longer be read.
 
 Usage::
 
@@ -21,13 +26,16 @@ Usage::
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 import redis as redis_lib
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from wechat.redis_conn import Keys
 
@@ -36,7 +44,8 @@ RUN_GUARD_S = 7 * 24 * 3600       # how long a confirmed run is remembered (far 
 PENDING, DELIVERED, FAILED, DELETED = "pending", "delivered", "failed", "deleted"
 
 # KEYS: run, recent, lead, log, index, by-openid, outbox, dead, audit
-# ARGV: run id, lead id, openid, data json, now, update window s, run guard s, expected recent ('' = none), source kind
+# ARGV: run id, lead id, openid, data json, now, update window s, run guard s, expected recent ('' = none),
+#       source kind, data key, sealed {openid, data}
 _CAPTURE = """
 local done = redis.call('GET', KEYS[1])
 if done then return {'duplicate', done} end
@@ -44,18 +53,21 @@ local recent = redis.call('GET', KEYS[2]) or ''
 if recent ~= ARGV[8] then return {'stale', recent} end
 local kind, rev = 'created', 1
 if recent ~= '' and redis.call('HGET', KEYS[3], 'state') == 'active' then
+  local dek = redis.call('HGET', KEYS[3], 'dek')
+  if dek and dek ~= ARGV[10] then return {'stale', recent} end
+  if not dek then redis.call('HSET', KEYS[3], 'dek', ARGV[10]) end
   kind = 'updated'
   rev = redis.call('HINCRBY', KEYS[3], 'rev', 1)
 else
   redis.call('DEL', KEYS[3])
   redis.call('HSET', KEYS[3], 'id', ARGV[2], 'rev', 1, 'created_at', ARGV[5], 'openid', ARGV[3],
-             'delivered_rev', 0, 'state', 'active')
+             'delivered_rev', 0, 'state', 'active', 'dek', ARGV[10])
   redis.call('ZADD', KEYS[5], ARGV[5], ARGV[2])
   redis.call('SADD', KEYS[6], ARGV[2])
   redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[6])
 end
 local entry = redis.call('XADD', KEYS[4], '*', 'kind', kind, 'lead', ARGV[2], 'rev', rev,
-                         'openid', ARGV[3], 'data', ARGV[4], 'at', ARGV[5])
+                         'sealed', ARGV[11], 'at', ARGV[5])
 local entries = redis.call('HGET', KEYS[3], 'entries')
 if entries and entries ~= '' then entries = entries .. ',' .. entry else entries = entry end
 local runs = redis.call('HGET', KEYS[3], 'runs')
@@ -127,6 +139,22 @@ class Lead:
                 "job": self.job}
 
 
+def new_key() -> str:
+    return base64.b64encode(os.urandom(32)).decode()
+
+
+def seal(key: str, plaintext: str, lead_id: str) -> str:
+    """AES-256-GCM under the lead's data key, bound to the lead id; base64(nonce + ciphertext)."""
+    nonce = os.urandom(12)
+    box = AESGCM(base64.b64decode(key)).encrypt(nonce, plaintext.encode("utf-8"), lead_id.encode())
+    return base64.b64encode(nonce + box).decode()
+
+
+def unseal(key: str, sealed: str, lead_id: str) -> str:
+    raw = base64.b64decode(sealed)
+    return AESGCM(base64.b64decode(key)).decrypt(raw[:12], raw[12:], lead_id.encode()).decode("utf-8")
+
+
 def _s(value: bytes | str | None) -> str:
     return value.decode("utf-8") if isinstance(value, bytes) else (value or "")
 
@@ -165,10 +193,12 @@ class LeadStore:
         for _ in range(5):
             recent = _s(self.redis.get(self.k("recent", openid)))
             lead_id = recent or self.lead_id_for(openid, run_id)
+            dek = (_s(self.redis.hget(self.k("lead", lead_id), "dek")) if recent else "") or new_key()
+            sealed = seal(dek, json.dumps({"openid": openid, "data": data}, ensure_ascii=False), lead_id)
             keys = [self.k("run", run_id), self.k("recent", openid), self.k("lead", lead_id), self.k("log"),
                     self.k("index"), self.k("by-openid", openid), self.k("outbox"), self.k("dead"), self.k("audit")]
             args = [run_id, lead_id, openid, payload, f"{self.clock():.3f}", self.update_window, RUN_GUARD_S,
-                    recent, kind]
+                    recent, kind, dek, sealed]
             outcome, ref = self._capture(keys=keys, args=args)
             outcome, ref = _s(outcome), _s(ref)
             if outcome != "stale":
@@ -284,8 +314,19 @@ class LeadStore:
         return [(_s(m), s) for m, s in self.redis.zrange(self.k("dead"), 0, -1, withscores=True)]
 
     def log_entries(self) -> list[dict[str, str]]:
+        """The log as stored: kinds, ids and times in clear, personal data sealed."""
         return [{"id": _s(eid), **{_s(k): _s(v) for k, v in fields.items()}}
                 for eid, fields in self.redis.xrange(self.k("log"))]
+
+    def history(self, lead_id: str) -> list[dict[str, Any]]:
+        """Every submission of one lead, unsealed; empty once the lead is erased (its key is gone)."""
+        dek = _s(self.redis.hget(self.k("lead", lead_id), "dek"))
+        out = []
+        for entry in self.log_entries():
+            if entry.get("lead") == lead_id and entry.get("sealed") and dek:
+                out.append({"kind": entry["kind"], "rev": int(entry["rev"]), "at": float(entry["at"]),
+                            **json.loads(unseal(dek, entry["sealed"], lead_id))})
+        return out
 
     def audit_entries(self, count: int = 1000) -> list[dict[str, str]]:
         return [{"id": _s(eid), **{_s(k): _s(v) for k, v in fields.items()}}
