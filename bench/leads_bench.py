@@ -124,7 +124,7 @@ def run_follower(n: int, base_url: str, retry_share: float, timings: dict[str, l
                         mode="plain")
     rng = random.Random(n)
     reply = None
-    for step, template in zip(STEPS, SCRIPTS[lang]):
+    for step, template in zip(STEPS, SCRIPTS[lang], strict=True):
         fields = {"MsgType": "text", "Content": template.format(n=n), "MsgId": str(next(_msg_ids))}
         created_at = int(time.time())
         racer = None

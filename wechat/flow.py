@@ -472,11 +472,10 @@ class FlowEngine:
     def _summary(self, flow: Flow, run: FlowRun, wording: FlowWording) -> str:
         lang = run.lang
         lines = []
+        colon = "：" if lang == "zh" else ": "
         for i, step in enumerate((s for s in flow.steps if s.in_summary), 1):
             sw = wording.steps[step.name]
-            lines.append(f"{i}. {sw.label[lang]}：{self.show(step, run.answers.get(step.name), sw, wording, lang)}"
-                         if lang == "zh" else
-                         f"{i}. {sw.label[lang]}: {self.show(step, run.answers.get(step.name), sw, wording, lang)}")
+            lines.append(f"{i}. {sw.label[lang]}{colon}{self.show(step, run.answers.get(step.name), sw, wording, lang)}")
         return wording.text("summary", lang, summary="\n".join(lines))
 
     @staticmethod
