@@ -19,6 +19,9 @@ from handlers import fallback, keywords, leads, menu, privacy, search, system, w
 from wechat.analytics import Analytics
 from wechat.bot import Bot
 from wechat.content import ContentLibrary
+from wechat.context import SideEffect
+from wechat.custom_messages import CustomQuota
+from wechat.jobs import enqueue_side_effect
 from wechat.redis_conn import Keys, connect
 from wechat.router import Router
 from wechat.webhook import MAX_BODY_BYTES, create_blueprint
@@ -38,6 +41,12 @@ def build_router() -> Router:
     return root
 
 
+def queue_side_effects(bot: Bot, effects: list[SideEffect]) -> None:
+    """Hand a message's side effects to the worker; ids tied to the message make a retry's enqueue a no-op."""
+    for effect in effects:
+        enqueue_side_effect(bot.redis, bot.settings, effect.func, effect.kwargs, effect.job_id)
+
+
 def configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s %(process)d: %(message)s")
@@ -54,6 +63,11 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
     bot = Bot(settings, redis, router or build_router(), library, services=services)
     bot.finish_hooks.append(Analytics(bot.keys).record)   # per-day counters, inside the finish round trip
     bot.flows = leads.install(bot)   # the flow engine (lead form) and its expiry marker hook
+    bot.enqueue = lambda effects: queue_side_effects(bot, effects)
+    if settings.outbound_enabled:    # customer-service windows only matter when we can send
+        quota = CustomQuota(redis, bot.keys)
+        bot.finish_hooks.append(lambda ctx, rendered, pipe: quota.queue_interaction(
+            pipe, ctx.openid, ctx.message.event if ctx.message.is_event else ctx.message.type))
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES

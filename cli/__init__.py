@@ -10,5 +10,6 @@ def register(app: Flask) -> None:
     sim.register(app)
     content.register(app)
     analytics.register(app)
-    from cli import leads
+    from cli import leads, outbound
     leads.register(app)
+    outbound.register(app)

@@ -1,10 +1,17 @@
 """Conversation plumbing every follower relies on: language, "MORE", and events that need no words."""
 from __future__ import annotations
 
+import logging
+
+from redis import RedisError
+
 from wechat.context import Context
 from wechat.language import detect, switch_request
 from wechat.replies import Reply, Success, Text
 from wechat.router import Router
+from wechat.templates import record_delivery
+
+log = logging.getLogger(__name__)
 
 router = Router("system")
 
@@ -44,8 +51,18 @@ def forget_unsubscriber(ctx: Context) -> Reply:
     return Success()
 
 
+@router.event("templatesendjobfinish")
+def record_template_delivery(ctx: Context) -> Reply:
+    """Record whether a template message reached the follower (WeChat reports it with this event)."""
+    try:
+        record_delivery(ctx.bot.redis, ctx.bot.keys, ctx.message.msg_id, ctx.message.get("Status"))
+    except RedisError:
+        log.warning("could not record a template delivery result (redis down)")
+    return Success()
+
+
 # Events that carry information but expect no answer (WeChat ignores any reply to most of them).
-@router.event("location", "view", "view_miniprogram", "templatesendjobfinish", "masssendjobfinish",
+@router.event("location", "view", "view_miniprogram", "masssendjobfinish",
               "scancode_push", "pic_sysphoto", "pic_photo_or_album", "pic_weixin", "location_select")
 def acknowledge_event(ctx: Context) -> Reply:
     """Acknowledge with ``success``."""

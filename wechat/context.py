@@ -70,6 +70,17 @@ class Context:
             raise RuntimeError("no flow engine configured")
         return self.bot.flows.start(self, name, source or {})
 
+    def answer_later(self, reply: dict[str, Any]) -> Reply:
+        """Answer through the worker as a customer-service message; the webhook says ``success`` now.
+
+        ``reply`` is ``{"type": "text", "content": ...}`` or ``{"type": "news", "articles": [...]}``;
+        use it when the answer needs slow work that must not hold up WeChat's 5 s.
+        """
+        from wechat.replies import Success
+
+        self.defer("wechat.jobs.send_deferred_answer", openid=self.openid, reply=reply)
+        return Success()
+
     def defer(self, func: str, *, job_suffix: str = "", **kwargs: Any) -> None:
         """Queue ``func(**kwargs)`` for the worker; the id ties it to this message so a retry cannot queue it twice."""
         job_id = f"{self.message.dedupe_key}:{func}{':' + job_suffix if job_suffix else ''}"
