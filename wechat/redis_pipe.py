@@ -2,10 +2,10 @@
 
 The webhook's last Redis step (cache the reply, save the conversation, unlock) must happen, but the
 follower need not wait for Redis to acknowledge it. ``send_later`` writes the commands to the socket
-and returns; their replies are read (and any error logged) before the next command on the same
-connection. Because a follower's next message is claimed on a connection whose earlier writes Redis
-has already executed in order, nothing observes the state before the write lands. This takes one
-network round trip out of every message, which is most of the webhook's cost under sync workers.
+and returns; ``flush`` reads their replies (logging any error) once the HTTP response has been
+handed to the server, so Redis works on the write while the reply travels to WeChat, and by the time
+the request is over the write is confirmed. A follower's next message is safe even before that: it
+meets the follower's lock, which the same write releases.
 
 Scripts are loaded on every (re)connect, so EVALSHA never meets NOSCRIPT after a Redis restart;
 only an operator's SCRIPT FLUSH could still cost one deferred write (logged).
@@ -90,6 +90,17 @@ class DeferredPipe:
         except BaseException:
             self._reset(conn)
             raise
+
+    def flush(self) -> None:
+        """Wait for the replies of earlier ``send_later`` writes (call once the HTTP response is on its way)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None or not getattr(self._local, "pending", 0) or self._local.pid != os.getpid():
+            return
+        try:
+            self._drain(conn)
+        except (redis_lib.RedisError, OSError) as exc:
+            log.warning("deferred redis write not confirmed: %s", type(exc).__name__)
+            self._reset(conn)
 
     def _reset(self, conn: Any) -> None:
         self._local.pending = 0

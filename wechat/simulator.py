@@ -57,11 +57,12 @@ class FlaskTransport:
         self.path = path
 
     def get(self, query: dict[str, str]) -> tuple[int, bytes]:
-        resp = self.client.get(self.path, query_string=query)
+        resp = self.client.get(self.path, query_string=query, buffered=True)
         return resp.status_code, resp.data
 
     def post(self, query: dict[str, str], body: bytes) -> tuple[int, bytes]:
-        resp = self.client.post(self.path, query_string=query, data=body, content_type="text/xml")
+        # buffered: the response is closed (as a server would) before we look at Redis
+        resp = self.client.post(self.path, query_string=query, data=body, content_type="text/xml", buffered=True)
         return resp.status_code, resp.data
 
 

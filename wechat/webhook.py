@@ -68,6 +68,9 @@ def create_blueprint(bot: Bot) -> Blueprint:
         except Exception:  # Bot.handle already guards handlers; this guards the guard
             log.exception("webhook failed after parsing (msg %s)", message.msg_id or "-")
             reply = "success"
-        return Response(reply, mimetype="application/xml" if reply != "success" else "text/plain")
+        response = Response(reply, mimetype="application/xml" if reply != "success" else "text/plain")
+        # Confirm the deferred finish write after the body is sent, not before (see wechat/redis_pipe.py).
+        response.call_on_close(bot.store.pipe.flush)
+        return response
 
     return bp
