@@ -43,6 +43,7 @@ class LiveServer:
             if self.proc.poll() is not None:
                 raise RuntimeError("server exited: " + self.proc.stderr.read().decode(errors="replace")[-2000:])
             if time.monotonic() > deadline:
+                self.stop()
                 raise RuntimeError("server did not start")
             time.sleep(0.1)
 
