@@ -34,6 +34,10 @@ def switch_language(ctx: Context) -> Reply | None:
         return None
     ctx.lang = lang
     ctx.session["lang_chosen"] = True
+    if ctx.bot.flows is not None and ctx.state:   # mid-form: carry on with the same question, now in `lang`
+        again = ctx.bot.flows.repeat_question(ctx, preface=ctx.text("language_switched"))
+        if again is not None:
+            return again
     return Text(ctx.text("language_switched"))
 
 

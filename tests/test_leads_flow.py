@@ -127,8 +127,9 @@ def test_explicit_language_switch_mid_flow(new_follower):
     f = new_follower()
     says(f.send("咨询"), "请问怎么称呼您")
     says(f.send("张三"), "公司或品牌")
-    f.send("English")
+    says(f.send("English"), "Which company")              # the same question again, now in English
     says(f.send("Acme"), "What's your role?")
+    says(f.send("中文"), "您的职位是")
 
 
 # -- cancel, back, edit, decline ----------------------------------------------------------------------

@@ -299,6 +299,16 @@ class FlowEngine:
         log.info("flow %s started (run %s, source %s)", name, run.run_id, run.source.get("kind", "-"))
         return Text(wording.text("start", run.lang) + "\n\n" + self._question(wording, first, run.lang))
 
+    def repeat_question(self, ctx: "Context", preface: str = "") -> Reply | None:
+        """The current question again, in the follower's (possibly just switched) language; None outside a flow."""
+        name, _, step = ctx.state.partition(":")
+        flow, run = self.flows.get(name), self._run(ctx)
+        if flow is None or run is None or run.name != name or (step != CONFIRM and not flow.step(step)):
+            return None
+        run.lang = ctx.lang
+        body = self._prompt(flow, run, self.wording_for(ctx, name), step)
+        return self._reply(ctx, run, step, f"{preface}\n\n{body}" if preface else body)
+
     # -- answering ------------------------------------------------------------------------------
     def in_flow(self, ctx: "Context") -> bool:
         return ctx.message.from_follower and ctx.state.partition(":")[0] in self.flows
