@@ -144,8 +144,12 @@ def menu_delete(yes: bool) -> None:
 def worker_command(burst: bool) -> None:
     """Run the job worker (template and customer-service messages, CRM delivery) with its scheduler."""
     from wechat.jobs import run_worker
+    from wechat.leads.delivery import start_reconciler
 
-    run_worker(_settings(), burst=burst)
+    settings = _settings()
+    if not burst:
+        start_reconciler(settings)   # re-queue leads whose delivery job vanished, once a minute
+    run_worker(settings, burst=burst)
 
 
 @click.group("jobs")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import pytest
 
@@ -230,6 +231,25 @@ def test_reconcile_requeues_a_lead_whose_job_never_made_it(crm_settings, redis, 
     redis.hset(store.k("lead", lead_id), "job", "")
     result = reconcile(redis, crm_settings, older_than=0)
     assert result["requeued"] == [lead_id]
+    assert workers(crm_settings, burst=True).wait(60) == 0
+    assert delivered(redis, crm_settings, lead_id)
+
+
+def test_the_worker_reconciles_on_its_own(crm_settings, redis, receiver, workers):
+    from wechat.leads.delivery import start_reconciler
+    app = make_app(crm_settings, redis)
+    _, lead_id = capture(app, crm_settings)
+    store = LeadStore(redis, Keys(crm_settings.key_prefix))
+    for key in redis.scan_iter(match=f"rq:*{jobs.namespace(crm_settings)}*"):
+        redis.delete(key)                       # the delivery job is lost; only the lead remains
+    redis.hset(store.k("lead", lead_id), "job", "")
+    stop = start_reconciler(crm_settings, interval=0.3, older_than=0)
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any(redis.scan_iter(match=f"rq:job:*{jobs.namespace(crm_settings)}*")):
+            time.sleep(0.1)
+    finally:
+        stop.set()
     assert workers(crm_settings, burst=True).wait(60) == 0
     assert delivered(redis, crm_settings, lead_id)
 
