@@ -67,3 +67,21 @@ def test_bundle_round_trip_and_change_summary():
     assert changed_paths(old, new) == (["articles/en/y.md"], ["articles/en/x.md"], ["rules.yaml"])
     assert summarize_changes(old, new) == "added articles/en/y.md; changed rules.yaml; removed articles/en/x.md"
     assert summarize_changes(old, old) == "no changes"
+
+
+def test_regex_gate_keeps_rank_order_across_many_regexes():
+    targets = [Target(f"anchored-{i}", i, "regex", rf"^(rx{i}|正则{i})\s*\d*$", order=i) for i in range(60)]
+    targets += [Target("floating-low", "F", "regex", r"price\s*list", priority=0, order=100),
+                Target("floating-high", "G", "regex", r"list", priority=9, order=101)]
+    matcher = Matcher(targets)
+    assert matcher._regex_gate is not None
+    assert matcher.match("rx42 7").target.rule == "anchored-42"
+    assert matcher.match("正则7").target.rule == "anchored-7"
+    assert matcher.match("send the price list").target.rule == "floating-high"     # priority 9 wins
+    assert matcher.match("say rx42") is None                                      # anchored: not mid-text
+
+
+def test_regexes_with_backreferences_are_checked_one_by_one():
+    matcher = Matcher([Target("double", "D", "regex", r"(ha)\1"), Target("other", "O", "regex", r"(zz)\1")])
+    assert matcher._regex_gate is None                  # combined, \1 would point at the wrong group
+    assert matcher.match("hahaha").target.rule == "double"

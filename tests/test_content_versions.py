@@ -261,3 +261,17 @@ def test_cli_publish_versions_diff_export_import_rollback(app, tmp_path, content
     old = str(tmp_path / "old")
     runner.invoke(args=["content", "export", old, "--version", "1"])
     assert read_dir(old) == read_dir(CONTENT)
+
+
+def test_broken_files_and_nothing_published_still_start_politely(make_settings, redis, broken_dir):
+    settings = make_settings(content_dir=broken_dir)
+    app = create_app(settings, redis=redis)
+    store = VersionStore(redis, Keys(settings.key_prefix))
+    assert store.current_number() is None                       # invalid files are never seeded
+    from wechat.simulator import FlaskTransport, Follower
+    follower = Follower(FlaskTransport(app.test_client()), settings.wechat_token, openid="o_early", mode="plain")
+    assert follower.send("KOL").content == "系统有点忙，请稍后再试一次。"
+    result = app.test_cli_runner().invoke(args=["content", "check"])
+    assert result.exit_code == 1 and "unknown article 'no-such-article'" in result.output
+    publish(store, read_dir(CONTENT), author="mei")             # a good publish fixes every worker
+    assert follower.send("KOL").type == "news"

@@ -32,6 +32,8 @@ CHINA = dt.timezone(dt.timedelta(hours=8))   # the account's day; China has no d
 RETENTION_S = 400 * 86400                      # a year of history plus a margin for year-on-year reports
 UNMATCHED_KEPT = 500                           # per day; the rarest are dropped first
 UNMATCHED_MAX_CHARS = 60
+TRIM_EVERY = 50                                # unmatched writes between two trims (per process)
+FOLLOWERS_REMEMBERED = 50_000                  # openids this process already counted today (memory only)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _DIGITS = re.compile(r"\+?\d[\d\s-]{4,}\d")    # phone numbers, order numbers, ids: personal or useless
 
@@ -68,9 +70,17 @@ def labels(ctx: "Context") -> list[str]:
 
 
 class Analytics:
+    """Counters for one account. ``record`` is the FinishHook; ``report`` reads a date range back."""
+
     def __init__(self, keys: Keys, clock: Any = None):
         self.keys = keys
         self.clock = clock or (lambda: dt.datetime.now(CHINA))
+        # Per-process memory of work already done today, so a message costs as few Redis commands as
+        # possible (they share the finish write, but Redis still executes each): TTLs set, followers counted.
+        self._day: dt.date | None = None
+        self._ttl_set: set[str] = set()
+        self._followers_seen: set[str] = set()
+        self._unmatched_writes = 0
 
     def day_key(self, day: dt.date, suffix: str = "") -> str:
         return self.keys("stats", day.isoformat(), *((suffix,) if suffix else ()))
@@ -78,21 +88,34 @@ class Analytics:
     def record(self, ctx: "Context", rendered: "Rendered", pipe: "redis_lib.client.Pipeline") -> None:
         """FinishHook: add this message's counters to the finish pipeline."""
         day = today(self.clock())
+        if day != self._day:
+            self._day, self._ttl_set, self._followers_seen = day, set(), set()
         counters = self.day_key(day)
         for label in labels(ctx):
-            pipe.hincrby(counters, label, 1)
-        pipe.expire(counters, RETENTION_S)
-        followers = self.day_key(day, "followers")
-        pipe.pfadd(followers, ctx.message.openid)
-        pipe.expire(followers, RETENTION_S)
+            pipe.execute_command("HINCRBY", counters, label, 1)
+        self._expire_once(pipe, counters)
+        openid = ctx.message.openid
+        if openid not in self._followers_seen:
+            followers = self.day_key(day, "followers")
+            pipe.execute_command("PFADD", followers, openid)
+            self._expire_once(pipe, followers)
+            if len(self._followers_seen) >= FOLLOWERS_REMEMBERED:
+                self._followers_seen.clear()
+            self._followers_seen.add(openid)
         if ctx.notes.get("search") == "miss":
             text = mask(ctx.message.content)
             if text:
                 unmatched = self.day_key(day, "unmatched")
-                pipe.zincrby(unmatched, 1, text)
-                # Keep the most asked; one command, no read-back.
-                pipe.zremrangebyrank(unmatched, 0, -(UNMATCHED_KEPT + 1))
-                pipe.expire(unmatched, RETENTION_S)
+                pipe.execute_command("ZINCRBY", unmatched, 1, text)
+                self._expire_once(pipe, unmatched)
+                self._unmatched_writes += 1
+                if self._unmatched_writes % TRIM_EVERY == 0:   # keep the most asked; the rarest go first
+                    pipe.execute_command("ZREMRANGEBYRANK", unmatched, 0, -(UNMATCHED_KEPT + 1))
+
+    def _expire_once(self, pipe: "redis_lib.client.Pipeline", key: str) -> None:
+        if key not in self._ttl_set:
+            pipe.execute_command("EXPIRE", key, RETENTION_S)
+            self._ttl_set.add(key)
 
     # -- reading -------------------------------------------------------------------------------
     def report(self, redis: redis_lib.Redis, start: dt.date, end: dt.date) -> "Report":

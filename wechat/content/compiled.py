@@ -24,6 +24,8 @@ from wechat.content.search import Doc, Scored, SearchIndex, add_words
 from wechat.language import DEFAULT_LANGUAGE, LANGUAGES
 
 TOPICS_SHOWN = 6
+# Followers ask the same questions again and again; a version's index never changes, so neither do its answers.
+SEARCH_CACHE_SIZE = 4096
 _TOPIC_SEPARATOR = {"zh": "、", "en": ", "}
 
 
@@ -64,6 +66,7 @@ class Content:
     topic_names: dict[str, list[str]] = field(default_factory=dict)
     checksum: str = ""
     _indexes: dict[str, SearchIndex] = field(default_factory=dict, repr=False)
+    _search_cache: dict[tuple[str, str, int], tuple[Scored, ...]] = field(default_factory=dict, repr=False)
     _index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def message(self, name: str, lang: str, **fmt: Any) -> str:
@@ -96,7 +99,16 @@ class Content:
         return self.flows.get(name)
 
     def search(self, query: str, lang: str, limit: int = 5) -> list[Scored]:
-        return self.index(lang).search(query, limit)
+        """Articles ranked for ``query`` in ``lang``'s index, best first (remembered per version)."""
+        key = (lang, query, limit)
+        cached = self._search_cache.get(key)
+        if cached is None:
+            cached = tuple(self.index(lang).search(query, limit))
+            if SEARCH_CACHE_SIZE:
+                if len(self._search_cache) >= SEARCH_CACHE_SIZE:
+                    self._search_cache.clear()        # crude but bounded; popular questions come back at once
+                self._search_cache[key] = cached
+        return list(cached)
 
     def index(self, lang: str) -> SearchIndex:
         """The search index for ``lang``, built once per version on first use."""

@@ -22,6 +22,7 @@ from dataclasses import replace
 import redis as redis_lib
 
 from wechat.content.bundle import checksum, read_dir
+from wechat.content.checker import REQUIRED_MESSAGES
 from wechat.content.compiled import Content, compile_bundle
 from wechat.content.issues import ContentInvalid
 from wechat.content.versions import VersionStore
@@ -59,25 +60,29 @@ class ContentLibrary:
         Redis down: serve the files as version 0 and switch when a version number arrives.
         """
         store = VersionStore(redis, keys)
-        files: Content | None = None
+        files: list[Content | None] = []          # compiled at most once, and only when needed
+
+        def from_files() -> Content | None:
+            if not files:
+                files.append(_compile_files(directory))
+            return files[0]
+
         try:
             number = store.current_number()
-            if number is None:
-                files = compile_bundle(read_dir(directory), version=0)
-                store.seed(files.bundle)
+            if number is None and from_files() is not None:
+                store.seed(from_files().bundle)
                 number = store.current_number()
             bundle = store.bundle(number) if number is not None else None
             if bundle is not None and number is not None:
-                if files is not None and checksum(bundle) == files.checksum:
-                    return cls(replace(files, version=number), store=store, directory=directory)
+                if files and files[0] is not None and checksum(bundle) == files[0].checksum:
+                    return cls(replace(files[0], version=number), store=store, directory=directory)
                 try:
                     return cls(compile_bundle(bundle, version=number), store=store, directory=directory)
                 except ContentInvalid as exc:
                     log.error("live content version %d is invalid; serving files from %s: %s", number, directory, exc)
         except redis_lib.RedisError as exc:
             log.warning("content versions unavailable (%s); serving files from %s", type(exc).__name__, directory)
-        files = files or compile_bundle(read_dir(directory), version=0)
-        return cls(files, store=store, directory=directory)
+        return cls(from_files() or emergency_content(), store=store, directory=directory)
 
     # -- serving ---------------------------------------------------------------------------------
     def current(self, version_hint: int | None = None) -> Content:
@@ -146,7 +151,7 @@ class ContentLibrary:
 
     def _seed_late(self) -> None:
         """Serving files because Redis was down at start: once it is back, seed (if needed) and switch."""
-        if time.monotonic() < self._retry_after.get(0, 0.0) or self.store is None:
+        if time.monotonic() < self._retry_after.get(0, 0.0) or self.store is None or not self._content.bundle:
             return
         self._retry_after[0] = time.monotonic() + 5.0
         try:
@@ -157,3 +162,24 @@ class ContentLibrary:
             return
         if number is not None:
             self._switch(number)
+
+
+def _compile_files(directory: str) -> Content | None:
+    try:
+        return compile_bundle(read_dir(directory), version=0)
+    except (ContentInvalid, FileNotFoundError) as exc:
+        log.error("content files in %s cannot be served: %s", directory, exc)
+        return None
+
+
+# Said only when no valid content exists anywhere (first start with broken files and nothing published):
+# the bot stays polite and the CLI still starts, so `flask content check` can show what to fix.
+EMERGENCY_MESSAGES = {
+    "busy": {"zh": "系统有点忙，请稍后再试一次。", "en": "We're a little busy right now. Please try again in a moment."},
+}
+
+
+def emergency_content() -> Content:
+    messages = {name: dict(EMERGENCY_MESSAGES["busy"]) for name in REQUIRED_MESSAGES}
+    messages["more_hint"] = {"zh": "（回复「MORE」查看剩余内容）", "en": "(Reply MORE for the rest.)"}
+    return Content(version=0, messages=messages)

@@ -14,7 +14,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
+
+from wechat.content.regex_safety import sre_constants, sre_parse
 
 # Punctuation a follower adds around a keyword ("KOL?", "「B站」", "教育。") that should not defeat an exact match.
 _EDGE_PUNCT = " \t\r\n.,!?;:'\"()[]{}<>~…-—_·。，！？；：、“”‘’（）【】《》「」『』"
@@ -54,6 +56,9 @@ class Target:
 class Hit:
     target: Target
     kind: str
+
+
+_DFA_ROW_MAX = 512
 
 
 @dataclass
@@ -97,17 +102,34 @@ class AhoCorasick:
                 target = self.nodes[fail].goto.get(ch, 0)
                 self.nodes[child].fail = target if target != child else 0
                 self.nodes[child].out.extend(self.nodes[self.nodes[child].fail].out)
+        self._step: list[dict[str, int]] = [dict(node.goto) for node in self.nodes]
+        self._outs: list[tuple[int, ...]] = [tuple(node.out) for node in self.nodes]
 
-    def find(self, text: str) -> Iterable[tuple[int, int]]:
+    def find(self, text: str) -> list[tuple[int, int]]:
         """(word index, end position) for every occurrence."""
+        found: list[tuple[int, int]] = []
+        step, outs = self._step, self._outs
         state = 0
-        nodes = self.nodes
         for pos, ch in enumerate(text):
-            while state and ch not in nodes[state].goto:
-                state = nodes[state].fail
-            state = nodes[state].goto.get(ch, 0)
-            for word in nodes[state].out:
-                yield word, pos + 1
+            nxt = step[state].get(ch)
+            if nxt is None:
+                nxt = self._transition(state, ch)
+            state = nxt
+            if outs[state]:
+                found.extend((word, pos + 1) for word in outs[state])
+        return found
+
+    def _transition(self, state: int, ch: str) -> int:
+        """Follow fail links once and remember the result: a lazily built DFA, so each (state, char) costs once."""
+        nodes = self.nodes
+        walk = state
+        while walk and ch not in nodes[walk].goto:
+            walk = nodes[walk].fail
+        target = nodes[walk].goto.get(ch, 0)
+        step = self._step[state]
+        if len(step) < _DFA_ROW_MAX:       # hostile texts with endless new characters cannot grow it unbounded
+            step[ch] = target
+        return target
 
 
 class Matcher:
@@ -131,6 +153,7 @@ class Matcher:
             else:
                 raise ValueError(f"unknown match kind {target.kind!r}")
         self.regexes = sorted(regexes, key=lambda pair: pair[0].rank)
+        self._regex_gate = _gate([p for _, p in self.regexes])
         self._contains_targets = list(contains.values())
         self._automaton = AhoCorasick(contains)
 
@@ -141,9 +164,10 @@ class Matcher:
         target = self.exact.get(norm.strip(_EDGE_PUNCT))
         if target is not None:
             return Hit(target, "exact")
-        for target, pattern in self.regexes:
-            if pattern.search(norm):
-                return Hit(target, "regex")
+        if self.regexes and (self._regex_gate is None or self._regex_gate(norm)):
+            for target, pattern in self.regexes:
+                if pattern.search(norm):
+                    return Hit(target, "regex")
         best: Target | None = None
         for index, end in self._automaton.find(norm):
             word = self._automaton.words[index]
@@ -157,3 +181,41 @@ class Matcher:
             if best is None or candidate.rank < best.rank:
                 best = candidate
         return Hit(best, "contains") if best is not None else None
+
+
+def _gate(patterns: list[re.Pattern[str]]) -> Callable[[str], bool] | None:
+    """A quick "could any of these match?" so most texts cost one or two regex runs, not one per rule.
+
+    Patterns anchored at the start are tried once, at position 0; the rest scan. None: check each pattern.
+    """
+    checks = []
+    for group, anchored in (([p for p in patterns if _anchored(p)], True),
+                            ([p for p in patterns if not _anchored(p)], False)):
+        if not group:
+            continue
+        union = group[0] if len(group) == 1 else _union(group)
+        if union is None:
+            return None
+        checks.append(union.match if anchored else union.search)
+    return lambda norm: any(check(norm) for check in checks)
+
+
+def _anchored(pattern: re.Pattern[str]) -> bool:
+    """Matches only at the start of the text: begins with "^" outside any alternation, no MULTILINE."""
+    if pattern.flags & re.MULTILINE:
+        return False
+    parsed = list(sre_parse.parse(pattern.pattern))
+    return bool(parsed) and parsed[0] == (sre_constants.AT, sre_constants.AT_BEGINNING)
+
+
+def _union(patterns: list[re.Pattern[str]]) -> re.Pattern[str] | None:
+    """One pattern matching wherever any of ``patterns`` does: most texts then cost one regex scan, not one per rule.
+
+    None when the patterns cannot be combined (numbered backreferences would shift, inline global flags).
+    """
+    if any(re.search(r"\\[1-9]|\(\?[aiLmsux]+\)|\(\?P=", p.pattern) for p in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), re.IGNORECASE)
+    except re.error:
+        return None

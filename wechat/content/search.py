@@ -10,6 +10,7 @@ Usage::
 """
 from __future__ import annotations
 
+import heapq
 import logging
 import math
 import re
@@ -46,6 +47,7 @@ DOMAIN_WORDS = ("微信", "公众号", "服务号", "订阅号", "小程序", "�
                 "私域", "私域流量", "网红", "博主", "粉丝", "月活", "获客", "投放", "出海", "元宇宙", "虚拟人", "抖音", "微博",
                 "B站", "哔哩哔哩", "小红书", "淘宝", "天猫", "京东", "美团", "支付宝", "字体", "大字", "长辈", "老年人")
 _TOKEN = re.compile(r"[a-z0-9\u3400-\u4dbf\u4e00-\u9fff]+(?:[-'][a-z0-9]+)*")
+_JOINERS = re.compile(r"[-']")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
@@ -89,17 +91,20 @@ def tokenize(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text).casefold()
     terms: list[str] = []
     for chunk in _TOKEN.findall(text):
-        words = jieba_tokenizer().cut_for_search(chunk) if _CJK.search(chunk) else (chunk,)
+        words = (chunk,) if chunk.isascii() else jieba_tokenizer().cut_for_search(chunk)
         for word in words:
-            if _CJK.search(word):
+            if not word.isascii():
                 if word not in _ZH_STOP:
                     terms.append(word)
-                continue
-            parts = [p for p in re.split(r"[-']", word) if p]
-            # Short numbers ("2", "14") are list picks, counts and quarters, not topics; years ("2018") are.
-            terms += [_stem(p) for p in parts if p not in _EN_STOP and not (p.isdigit() and len(p) < 3)]
-            if "-" in word and len(parts) > 1:
-                terms.append("".join(parts))    # "gen-z", "e-commerce" stay findable as one term too
+            elif word.isalnum():
+                if word not in _EN_STOP and not (word.isdigit() and len(word) < 3):
+                    terms.append(_stem(word))
+            else:
+                parts = [p for p in _JOINERS.split(word) if p]
+                # Short numbers ("2", "14") are list picks, counts and quarters, not topics; years ("2018") are.
+                terms += [_stem(p) for p in parts if p not in _EN_STOP and not (p.isdigit() and len(p) < 3)]
+                if "-" in word and len(parts) > 1:
+                    terms.append("".join(parts))    # "gen-z", "e-commerce" stay findable as one term too
     return terms
 
 
@@ -118,13 +123,16 @@ class Scored:
 
 
 class SearchIndex:
-    """Okapi BM25 over weighted fields (a term in the title counts as several occurrences)."""
+    """Okapi BM25 over weighted fields (a term in the title counts as several occurrences).
+
+    A term's BM25 contribution to a document does not depend on the query, so it is computed once here;
+    a search only adds up the precomputed impacts of its terms.
+    """
 
     def __init__(self, docs: Iterable[Doc]):
         self.ids: list[str] = []
-        self.lengths: list[int] = []
-        self.postings: dict[str, list[tuple[int, int]]] = {}
-        self.topical: set[tuple[str, int]] = set()
+        counts_per_doc: list[Counter[str]] = []
+        topical: set[tuple[str, int]] = set()
         for doc in docs:
             counts: Counter[str] = Counter()
             for name, text in doc.fields.items():
@@ -132,43 +140,56 @@ class SearchIndex:
                 for term in tokenize(text):
                     counts[term] += weight
                     if name in TOPICAL_FIELDS:
-                        self.topical.add((term, len(self.ids)))
-            number = len(self.ids)
+                        topical.add((term, len(self.ids)))
             self.ids.append(doc.id)
-            self.lengths.append(sum(counts.values()))
-            for term, tf in counts.items():
-                self.postings.setdefault(term, []).append((number, tf))
+            counts_per_doc.append(counts)
         n = len(self.ids)
-        self.avg_length = (sum(self.lengths) / n) if n else 1.0
-        self.idf = {term: math.log(1 + (n - len(p) + 0.5) / (len(p) + 0.5)) for term, p in self.postings.items()}
-        self._norm = [K1 * (1 - B + B * length / self.avg_length) for length in self.lengths]
+        lengths = [sum(c.values()) for c in counts_per_doc]
+        avg_length = (sum(lengths) / n) if n else 1.0
+        doc_freq: Counter[str] = Counter(term for counts in counts_per_doc for term in counts)
+        self.idf = {term: math.log(1 + (n - df + 0.5) / (df + 0.5)) for term, df in doc_freq.items()}
+        self.unknown_idf = math.log(1 + (n + 0.5) / 0.5)
+        # term -> [(doc number, BM25 impact, 1 if the term is in a topical field else 0)]
+        self.impacts: dict[str, list[tuple[int, float, int]]] = {}
+        for number, counts in enumerate(counts_per_doc):
+            norm = K1 * (1 - B + B * lengths[number] / avg_length)
+            for term, tf in counts.items():
+                impact = self.idf[term] * tf * (K1 + 1) / (tf + norm)
+                self.impacts.setdefault(term, []).append((number, impact, int((term, number) in topical)))
 
     def search(self, query: str, limit: int = 5) -> list[Scored]:
-        terms = tokenize(query)
+        terms = set(tokenize(query))
         if not terms or not self.ids:
             return []
-        scores: dict[int, float] = {}
-        evidence: dict[int, float] = {}
-        topical: Counter[int] = Counter()
+        scores: dict[int, list[float]] = {}       # doc -> [score, evidence, topical terms]
         best_possible = 0.0
-        for term in set(terms):
-            idf = self.idf.get(term)
-            # An unknown term still counts against the query: "Gen Z video platforms xyz" matches 3 of 4 terms.
-            best_possible += idf if idf is not None else math.log(1 + (len(self.ids) + 0.5) / 0.5)
-            if idf is None:
+        for term in terms:
+            postings = self.impacts.get(term)
+            if postings is None:
+                # An unknown term still counts against the query: "Gen Z video platforms xyz" matches 3 of 4.
+                best_possible += self.unknown_idf
                 continue
-            for number, tf in self.postings[term]:
-                scores[number] = scores.get(number, 0.0) + idf * tf * (K1 + 1) / (tf + self._norm[number])
-                evidence[number] = evidence.get(number, 0.0) + idf
-                if (term, number) in self.topical:
-                    topical[number] += 1
-        if not scores or best_possible <= 0:
+            idf = self.idf[term]
+            best_possible += idf
+            for number, impact, is_topical in postings:
+                acc = scores.get(number)
+                if acc is None:
+                    scores[number] = [impact, idf, is_topical]
+                else:
+                    acc[0] += impact
+                    acc[1] += idf
+                    acc[2] += is_topical
+        if not scores:
             return []
         # (K1 + 1) bounds tf * (K1 + 1) / (tf + norm): dividing by it makes scores comparable across queries.
         ceiling = best_possible * (K1 + 1)
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
-        return [Scored(self.ids[number], round(score / ceiling, 4), round(evidence[number], 4), topical[number])
-                for number, score in ranked]
+        ranked = heapq.nlargest(limit, scores.items(), key=_by_score)
+        return [Scored(self.ids[number], round(acc[0] / ceiling, 4), round(acc[1], 4), acc[2])
+                for number, acc in ranked]
+
+
+def _by_score(item: tuple[int, list[float]]) -> tuple[float, int]:
+    return item[1][0], -item[0]          # best score first; ties go to the earlier article
 
 
 # A result counts when its score clears MIN_SCORE and the query names what the article is about
