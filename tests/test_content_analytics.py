@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from wechat.analytics import CHINA, Analytics, mask, today
+from wechat.analytics import Analytics, mask, today
 
 
 def _report(bot):

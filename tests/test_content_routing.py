@@ -208,3 +208,15 @@ def test_contains_needs_whole_latin_words(custom_follower):
 
 def test_a_rule_wins_over_search(custom_follower):
     assert custom_follower.send("videos with bullet comments").content == "RULE"
+
+
+def test_a_flow_the_engine_does_not_know_gets_the_contact_text(make_settings, redis, tmp_path):
+    directory = str(tmp_path / "content")
+    shutil.copytree(CONTENT, directory)
+    shutil.copy(os.path.join(directory, "flows", "lead.yaml"), os.path.join(directory, "flows", "webinar.yaml"))
+    with open(os.path.join(directory, "rules.yaml"), "a", encoding="utf-8") as fh:
+        fh.write("  - name: webinar\n    keywords: [webinar]\n    flow: webinar\n")
+    settings = make_settings(content_dir=directory)
+    app = create_app(settings, redis=redis)
+    follower = Follower(FlaskTransport(app.test_client()), settings.wechat_token, openid="o_webinar", mode="plain")
+    assert "hello@insights.example.com" in follower.send("webinar").content

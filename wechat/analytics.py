@@ -128,7 +128,7 @@ class Analytics:
         counters: Counter[str] = Counter()
         unmatched: Counter[str] = Counter()
         per_day: dict[str, int] = {}
-        for day, hashed, ranked in zip(days, raw[0::2], raw[1::2]):
+        for day, hashed, ranked in zip(days, raw[0::2], raw[1::2], strict=True):
             day_total = 0
             for name, value in hashed.items():
                 label = name.decode("utf-8")

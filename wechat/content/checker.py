@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import string
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from wechat.content.bundle import Bundle
 from wechat.content.issues import Issue
@@ -118,7 +118,8 @@ class _Checker:
         if article_id not in self.tree.articles:
             close = [a for a in self.tree.articles if article_id.split("-")[0] in a][:3]
             self.tree.error(file, line, f"unknown article {article_id!r}",
-                            f"did you mean {', '.join(close)}?" if close else "an article id is its file name without .md")
+                            f"did you mean {', '.join(close)}?" if close
+                            else "an article id is its file name without .md")
 
     def check_flow_ref(self, name: str, file: str, line: int) -> None:
         if name not in self.tree.flows:
@@ -138,7 +139,8 @@ class _Checker:
         for article_id, variants in sorted(self.tree.articles.items()):
             for lang, other in (("en", "zh"), ("zh", "en")):
                 if lang in variants and other not in variants:
-                    self.tree.error(variants[lang].file, 1, f"missing language variant: no articles/{other}/{article_id}.md",
+                    self.tree.error(variants[lang].file, 1,
+                                    f"missing language variant: no articles/{other}/{article_id}.md",
                                     "every article exists in both en and zh with the same id")
             for lang, art in sorted(variants.items()):
                 front, doc = art.front, art.doc
@@ -148,7 +150,8 @@ class _Checker:
                                     "WeChat cuts long titles on the news card")
                 if len(front.summary) > SUMMARY_MAX[lang]:
                     self.tree.error(art.file, doc.line(("summary",)),
-                                    f"summary is {len(front.summary)} characters; at most {SUMMARY_MAX[lang]} for {lang}")
+                                    f"summary is {len(front.summary)} characters; "
+                                    f"at most {SUMMARY_MAX[lang]} for {lang}")
                 if not 4 <= len(front.keywords) <= 10:
                     self.tree.warn(art.file, doc.line(("keywords",)),
                                    f"{len(front.keywords)} keywords; 4-10 help followers find the article")
@@ -157,7 +160,8 @@ class _Checker:
                     owner = owners.get(key)
                     if owner and owner[0] != article_id:
                         self.tree.error(art.file, doc.line(("keywords", k)),
-                                        f"keyword {keyword!r} is also used by article {owner[0]!r} ({owner[1]}:{owner[2]})",
+                                        f"keyword {keyword!r} is also used by article {owner[0]!r} "
+                                        f"({owner[1]}:{owner[2]})",
                                         "each keyword may lead to one article only")
                     else:
                         owners.setdefault(key, (article_id, art.file, doc.line(("keywords", k))))
@@ -222,7 +226,8 @@ class _Checker:
                 if key in seen:
                     other_rule, other_line = seen[key]
                     self.tree.error(RULES_FILE, kline,
-                                    f"duplicate keyword {keyword!r} ({kind}): also in rule {other_rule!r} at line {other_line}",
+                                    f"duplicate keyword {keyword!r} ({kind}): "
+                                    f"also in rule {other_rule!r} at line {other_line}",
                                     "a keyword may belong to one rule only; remove one or merge the rules")
                 else:
                     seen[key] = (rule.name, kline)
@@ -286,13 +291,15 @@ class _Checker:
         f = MENU_FILE
         line = self.tree.line(f, path)
         if button.type is None:
-            self.tree.error(f, line, "button needs a type (click, view, ...) or sub_buttons", "most buttons are type: click")
+            self.tree.error(f, line, "button needs a type (click, view, ...) or sub_buttons",
+                            "most buttons are type: click")
             return
         if button.type == "view" or button.type == "miniprogram":
             if not button.url:
                 self.tree.error(f, line, f"a {button.type} button needs a url")
             elif not button.url.startswith(("https://", "http://")) or _nbytes(button.url) > URL_BYTES:
-                self.tree.error(f, self.tree.line(f, path + ("url",)), f"url must be http(s) and at most {URL_BYTES} bytes")
+                self.tree.error(f, self.tree.line(f, path + ("url",)),
+                                f"url must be http(s) and at most {URL_BYTES} bytes")
         if button.type == "miniprogram" and not (button.appid and button.pagepath):
             self.tree.error(f, line, "a miniprogram button needs appid and pagepath")
         if button.type in ("view", "miniprogram"):
@@ -329,7 +336,8 @@ class _Checker:
             path = ("scenes", name)
             if not 1 <= len(str(name)) <= SCENE_MAX:
                 self.tree.error(MESSAGES_FILE, self.tree.line(MESSAGES_FILE, path),
-                                f"scene {name!r} is longer than {SCENE_MAX} characters", "WeChat scene strings are 1-64")
+                                f"scene {name!r} is longer than {SCENE_MAX} characters",
+                                "WeChat scene strings are 1-64")
             if scene.welcome is not None:
                 for lang in ("zh", "en"):
                     self.check_text(scene.welcome.get(lang), MESSAGES_FILE,
@@ -341,12 +349,7 @@ class _Checker:
             has_keywords = any(v.front.keywords for v in variants.values())
             if article_id not in self.reached and not has_keywords:
                 art = next(iter(variants.values()))
-                self.tree.warn(art.file, 1, f"article {article_id!r} is not reached by any rule, menu button or keyword",
+                self.tree.warn(art.file, 1,
+                               f"article {article_id!r} is not reached by any rule, menu button or keyword",
                                "followers can only find it by search; add keywords or a rule")
 
-
-def iter_replies(spec: ReplySpec) -> Iterator[ReplySpec]:
-    """``spec`` and every reply nested in it (random options)."""
-    yield spec
-    for option in spec.random or ():
-        yield from iter_replies(option)

@@ -175,7 +175,8 @@ def _compile_files(directory: str) -> Content | None:
 # Said only when no valid content exists anywhere (first start with broken files and nothing published):
 # the bot stays polite and the CLI still starts, so `flask content check` can show what to fix.
 EMERGENCY_MESSAGES = {
-    "busy": {"zh": "系统有点忙，请稍后再试一次。", "en": "We're a little busy right now. Please try again in a moment."},
+    "busy": {"zh": "系统有点忙，请稍后再试一次。",
+             "en": "We're a little busy right now. Please try again in a moment."},
 }
 
 

@@ -23,7 +23,7 @@ _POSSESSIVE = getattr(sre_constants, "POSSESSIVE_REPEAT", None)
 _UNBOUNDED = sre_constants.MAXREPEAT
 
 
-def _children(op, av):  # noqa: ANN001 - sre's own tuples
+def _children(op, av):
     if op in _REPEATS or op == _POSSESSIVE:
         return [av[2]]
     if op == sre_constants.SUBPATTERN:
@@ -39,7 +39,7 @@ def _children(op, av):  # noqa: ANN001 - sre's own tuples
     return []
 
 
-def _has_unbounded_repeat(pattern) -> bool:  # noqa: ANN001
+def _has_unbounded_repeat(pattern) -> bool:
     for op, av in pattern:
         if op in _REPEATS and av[1] == _UNBOUNDED:
             return True
@@ -48,7 +48,7 @@ def _has_unbounded_repeat(pattern) -> bool:  # noqa: ANN001
     return False
 
 
-def _first_sets_overlap(branches) -> bool:  # noqa: ANN001
+def _first_sets_overlap(branches) -> bool:
     """Two alternatives that start alike ("a|ab", "\\w|\\d") can both match where the repeat resumes."""
     firsts = []
     for branch in branches:
@@ -65,7 +65,7 @@ def _first_sets_overlap(branches) -> bool:  # noqa: ANN001
     return False
 
 
-def _scan(pattern) -> str | None:  # noqa: ANN001
+def _scan(pattern) -> str | None:
     for op, av in pattern:
         if op in _REPEATS and av[1] == _UNBOUNDED:
             body = av[2]

@@ -11,6 +11,7 @@ Usage::
 """
 from __future__ import annotations
 
+import logging
 import random
 from typing import Any, Sequence
 
@@ -19,6 +20,8 @@ from wechat.content.matcher import exact_form
 from wechat.content.models import ReplySpec
 from wechat.context import Context
 from wechat.replies import Article, News, Reply, Text, article_limit
+
+log = logging.getLogger(__name__)
 
 READ_KEPT = 10          # last articles remembered per follower
 CHOICES_MAX = 8         # a numbered list never grows past what a menu click could show as cards
@@ -70,7 +73,7 @@ def offer_choices(ctx: Context, article_ids: Sequence[str]) -> Reply:
     numbers = [str(i) for i in range(1, len(docs) + 1)]
     lang = ctx.lang if ctx.lang in _OR else "zh"
     spoken = _COMMA[lang].join(numbers[:-1]) + _OR[lang] + numbers[-1]
-    items = "\n".join(f"{n}. {doc.title}" for n, doc in zip(numbers, docs))
+    items = "\n".join(f"{n}. {doc.title}" for n, doc in zip(numbers, docs, strict=True))
     ctx.session["choices"] = [doc.id for doc in docs]
     return Text(ctx.text("choices", numbers=spoken, items=items))
 
@@ -93,6 +96,10 @@ def start_flow(ctx: Context, name: str, source: dict[str, Any]) -> Reply:
     ctx.session.pop("choices", None)
     ctx.notes["flow"] = name
     source = {**source, "read": list(ctx.session.get("read", []))}
-    if ctx.bot.flows is None:
+    engine = ctx.bot.flows
+    known = getattr(engine, "flows", None)
+    # Content may name a flow whose wording was published before its code shipped: point to a human instead.
+    if engine is None or (isinstance(known, dict) and name not in known):
+        log.warning("no flow engine for flow %r; sending the contact text", name)
         return Text(ctx.text("contact"))
     return ctx.start_flow(name, source=source)

@@ -63,7 +63,7 @@ class VersionStore:
         pipe = self.redis.pipeline(transaction=False)
         for number in range(1, last + 1):
             pipe.hmget(self.version_key(number), *_FIELDS)
-        return [info for number, raw in zip(range(1, last + 1), pipe.execute())
+        return [info for number, raw in zip(range(1, last + 1), pipe.execute(), strict=True)
                 if (info := self._info(number, raw)) is not None]
 
     def log(self, limit: int = 50) -> list[dict]:
