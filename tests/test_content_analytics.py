@@ -31,6 +31,7 @@ def test_counters_for_messages_rules_menu_and_search(make_follower, bot):
     assert report.unmatched == {"qwerty asdf": 2}
     assert report.unique_followers == 2
     assert report.messages_per_day == {today().isoformat(): 8}
+    assert report.followers_per_day == {today().isoformat(): 2}
 
 
 def test_no_openid_is_stored_in_analytics(make_follower, bot):
@@ -92,5 +93,7 @@ def test_report_command(app, make_follower, bot):
     assert "MENU_B2B" in out.split("menu clicks:")[1]
     assert "search: 0 hits, 1 misses (0% found)" in out
     assert "随便问问" in out.split("unmatched questions")[1]
+    week = app.test_cli_runner().invoke(args=["analytics", "report", "--to", day])
+    assert f"  {day}       4 / 1" in week.output                     # per-day lines for a range
     bad = app.test_cli_runner().invoke(args=["analytics", "report", "--from", "2026-02-30"])
     assert bad.exit_code != 0 and "not a date" in bad.output

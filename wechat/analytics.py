@@ -139,8 +139,13 @@ class Analytics:
             for text, score in ranked:
                 unmatched[text.decode("utf-8")] += int(score)
         follower_keys = [self.day_key(day, "followers") for day in days]
-        unique = int(redis.pfcount(*follower_keys)) if follower_keys else 0
-        return Report(start, end, counters, unmatched, unique, per_day)
+        pipe = redis.pipeline(transaction=False)
+        for key in follower_keys:
+            pipe.pfcount(key)
+        pipe.pfcount(*follower_keys)       # the union: a follower active on several days counts once
+        *daily, unique = pipe.execute()
+        followers_per_day = {day.isoformat(): int(n) for day, n in zip(days, daily, strict=True)}
+        return Report(start, end, counters, unmatched, int(unique), per_day, followers_per_day)
 
 
 def _days(start: dt.date, end: dt.date) -> Iterator[dt.date]:
@@ -158,6 +163,7 @@ class Report:
     unmatched: Counter[str] = field(default_factory=Counter)
     unique_followers: int = 0
     messages_per_day: dict[str, int] = field(default_factory=dict)
+    followers_per_day: dict[str, int] = field(default_factory=dict)
 
     def group(self, kind: str) -> Counter[str]:
         """Counters of one kind without the prefix, e.g. ``group("rule")`` -> {"kol": 12}."""
@@ -183,6 +189,10 @@ class Report:
         if self.unmatched:
             out.append("unmatched questions (no rule or article answered):")
             out += [f"  {count:>5}  {text}" for text, count in self.unmatched.most_common(top)]
+        if len(self.messages_per_day) > 1:
+            out.append("per day (messages / unique followers):")
+            out += [f"  {day}  {count:>6} / {self.followers_per_day.get(day, 0)}"
+                    for day, count in self.messages_per_day.items()]
         if self.counters.get("error:1"):
             out.append(f"errors (follower got the busy text): {self.counters['error:1']}")
         return out

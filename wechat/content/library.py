@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 CACHED_VERSIONS = 4
 RETRY_REDIS_S = 0.2       # a failed load is retried soon: workers must switch within 1 s of a publish
 RETRY_INVALID_S = 60.0    # a version this code cannot load will not become loadable by retrying at once
-REFRESH_S = 0.5           # ``version`` on an idle worker (e.g. /healthz) looks at Redis at most this often
+REFRESH_S = 0.25          # ``version`` on an idle worker (e.g. /healthz) looks at Redis at most this often
 REDIS_DOWN_BACKOFF_S = 5.0
 
 
