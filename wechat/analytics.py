@@ -38,6 +38,24 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _DIGITS = re.compile(r"\+?\d[\d\s-]{4,}\d")    # phone numbers, order numbers, ids: personal or useless
 
 
+# KEYS: counters hash, followers HyperLogLog, unmatched sorted set.
+# ARGV: ttl, openid ("": already counted), unmatched text ("": none), trim to this many members (0: no), labels...
+# EVAL (not EVALSHA): the finish write is deferred, and a NOSCRIPT there would lose the counters silently.
+_RECORD = """
+local touched = {1}
+for i = 5, #ARGV do redis.call('HINCRBY', KEYS[1], ARGV[i], 1) end
+if ARGV[2] ~= '' then redis.call('PFADD', KEYS[2], ARGV[2]); touched[#touched + 1] = 2 end
+if ARGV[3] ~= '' then
+  redis.call('ZINCRBY', KEYS[3], 1, ARGV[3]); touched[#touched + 1] = 3
+  if ARGV[4] ~= '0' then redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[4]) + 1)) end
+end
+for _, k in ipairs(touched) do
+  if redis.call('TTL', KEYS[k]) == -1 then redis.call('EXPIRE', KEYS[k], ARGV[1]) end
+end
+return 1
+"""
+
+
 def today(now: dt.datetime | None = None) -> dt.date:
     return (now or dt.datetime.now(CHINA)).astimezone(CHINA).date()
 
@@ -75,10 +93,10 @@ class Analytics:
     def __init__(self, keys: Keys, clock: Any = None):
         self.keys = keys
         self.clock = clock or (lambda: dt.datetime.now(CHINA))
-        # Per-process memory of work already done today, so a message costs as few Redis commands as
-        # possible (they share the finish write, but Redis still executes each): TTLs set, followers counted.
+        # Per-process memory so a message costs as little as possible: followers already counted today,
+        # and how many unmatched texts were written since the sample was last trimmed.
         self._day: dt.date | None = None
-        self._ttl_set: set[str] = set()
+        self._day_keys: tuple[str, str, str] = ("", "", "")
         self._followers_seen: set[str] = set()
         self._unmatched_writes = 0
 
@@ -86,36 +104,25 @@ class Analytics:
         return self.keys("stats", day.isoformat(), *((suffix,) if suffix else ()))
 
     def record(self, ctx: "Context", rendered: "Rendered", pipe: "redis_lib.client.Pipeline") -> None:
-        """FinishHook: add this message's counters to the finish pipeline."""
+        """FinishHook: add this message's counters to the finish pipeline, as one script call (one reply)."""
         day = today(self.clock())
         if day != self._day:
-            self._day, self._ttl_set, self._followers_seen = day, set(), set()
-        counters = self.day_key(day)
-        for label in labels(ctx):
-            pipe.execute_command("HINCRBY", counters, label, 1)
-        self._expire_once(pipe, counters)
+            self._day, self._followers_seen = day, set()
+            self._day_keys = (self.day_key(day), self.day_key(day, "followers"), self.day_key(day, "unmatched"))
         openid = ctx.message.openid
-        if openid not in self._followers_seen:
-            followers = self.day_key(day, "followers")
-            pipe.execute_command("PFADD", followers, openid)
-            self._expire_once(pipe, followers)
+        if openid in self._followers_seen:
+            openid = ""
+        else:
             if len(self._followers_seen) >= FOLLOWERS_REMEMBERED:
                 self._followers_seen.clear()
             self._followers_seen.add(openid)
+        text, trim = "", 0
         if ctx.notes.get("search") == "miss":
             text = mask(ctx.message.content)
             if text:
-                unmatched = self.day_key(day, "unmatched")
-                pipe.execute_command("ZINCRBY", unmatched, 1, text)
-                self._expire_once(pipe, unmatched)
                 self._unmatched_writes += 1
-                if self._unmatched_writes % TRIM_EVERY == 0:   # keep the most asked; the rarest go first
-                    pipe.execute_command("ZREMRANGEBYRANK", unmatched, 0, -(UNMATCHED_KEPT + 1))
-
-    def _expire_once(self, pipe: "redis_lib.client.Pipeline", key: str) -> None:
-        if key not in self._ttl_set:
-            pipe.execute_command("EXPIRE", key, RETENTION_S)
-            self._ttl_set.add(key)
+                trim = UNMATCHED_KEPT if self._unmatched_writes % TRIM_EVERY == 0 else 0
+        pipe.execute_command("EVAL", _RECORD, 3, *self._day_keys, RETENTION_S, openid, text, trim, *labels(ctx))
 
     # -- reading -------------------------------------------------------------------------------
     def report(self, redis: redis_lib.Redis, start: dt.date, end: dt.date) -> "Report":
