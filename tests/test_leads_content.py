@@ -72,3 +72,34 @@ def test_the_live_content_version_supplies_the_wording(redis):
     del broken["steps"]["name"]
     ctx = SimpleNamespace(content=SimpleNamespace(version=8, flow=lambda name: broken))
     assert engine.wording_for(ctx, "lead").steps["name"].ask["zh"] == RAW["steps"]["name"]["ask"]["zh"]
+
+
+def test_a_broken_flow_file_does_not_stop_the_app(make_settings, redis, tmp_path):
+    """A marketer's typo in flows/lead.yaml on disk: the app starts, the published wording is used."""
+    import shutil
+    from app import create_app
+    from wechat.simulator import FlaskTransport, Follower
+    content = tmp_path / "content"
+    shutil.copytree("content", content)
+    create_app(make_settings(content_dir=str(content)), redis=redis)      # publishes version 1 (good)
+    (content / "flows" / "lead.yaml").write_text("steps: [unclosed", encoding="utf-8")
+    app = create_app(make_settings(content_dir=str(content)), redis=redis)
+    f = Follower(FlaskTransport(app.test_client()), "spamtest", mode="plain")
+    assert "请问怎么称呼您" in f.send("咨询").content
+
+
+def test_no_usable_flow_wording_answers_with_the_contact_text(make_settings, redis, tmp_path):
+    import shutil
+    from app import create_app
+    from wechat.content import ContentLibrary
+    from wechat.simulator import FlaskTransport, Follower
+    content = tmp_path / "content"
+    shutil.copytree("content", content)
+    library = ContentLibrary.from_directory(str(content))                  # served without the flow below
+    (content / "flows" / "lead.yaml").write_text("steps: [unclosed", encoding="utf-8")
+    object.__setattr__(library.current(), "flow", lambda name: None)
+    app = create_app(make_settings(content_dir=str(content)), redis=redis, library=library)
+    f = Follower(FlaskTransport(app.test_client()), "spamtest", mode="plain")
+    reply = f.send("咨询")
+    assert reply.status == 200 and reply.type == "text"
+    assert reply.content == app.extensions["wxbot"].library.current().message("contact", "zh")
