@@ -52,11 +52,18 @@ def _client(settings: Settings) -> Any:
 
 
 def load_content_menu(settings: Settings, path: str | None = None) -> dict[str, Any]:
-    """The desired menu set from content/menu.yaml (or ``path``)."""
+    """The desired menu: the live content version's (what the bot answers clicks from), else a file.
+
+    ``path`` (``--file``) or no published version yet: read the YAML file (default content/menu.yaml).
+    """
     import yaml
 
     from wechat.menu import menu_from_content
 
+    if path is None:
+        live = _live_menu(settings)
+        if live is not None:
+            return menu_from_content(live)
     path = path or os.path.join(settings.content_dir, "menu.yaml")
     if not os.path.exists(path):
         raise click.ClickException(f"no menu file at {path}: create it (see content/README) or pass --file")
@@ -65,6 +72,26 @@ def load_content_menu(settings: Settings, path: str | None = None) -> dict[str, 
     if not isinstance(data, dict):
         raise click.ClickException(f"{path}: expected a mapping with 'buttons'")
     return menu_from_content(data)
+
+
+def _live_menu(settings: Settings) -> dict[str, Any] | None:
+    """menu.yaml of the live content version, or None when nothing is published (or Redis is down)."""
+    import redis as redis_lib
+
+    from wechat.content.compiled import compile_bundle, menu_data
+    from wechat.content.versions import VersionStore
+    from wechat.redis_conn import Keys, connect
+
+    try:
+        store = VersionStore(connect(settings), Keys(settings.key_prefix))
+        number = store.current_number()
+        bundle = store.bundle(number) if number is not None else None
+    except redis_lib.RedisError:
+        return None
+    if bundle is None:
+        return None
+    click.echo(f"menu of live content version {number}")
+    return menu_data(compile_bundle(bundle, version=number)) or None
 
 
 # -- menu ----------------------------------------------------------------------------------------
@@ -85,7 +112,7 @@ def menu_show(selfmenu: bool) -> None:
 
 
 @menu_group.command("diff")
-@click.option("--file", "path", default=None, help="Menu YAML (default: $CONTENT_DIR/menu.yaml).")
+@click.option("--file", "path", default=None, help="Menu YAML (default: the live content version's menu).")
 @_friendly
 def menu_diff(path: str | None) -> None:
     """Dry run: validate the content menu and show how it differs from WeChat's."""
@@ -101,7 +128,7 @@ def menu_diff(path: str | None) -> None:
 
 
 @menu_group.command("publish")
-@click.option("--file", "path", default=None, help="Menu YAML (default: $CONTENT_DIR/menu.yaml).")
+@click.option("--file", "path", default=None, help="Menu YAML (default: the live content version's menu).")
 @click.option("--force", is_flag=True, help="Publish even when WeChat already serves the same menu.")
 @_friendly
 def menu_publish(path: str | None, force: bool) -> None:

@@ -166,3 +166,19 @@ def _try(func):
         return func()
     except OSError:
         return None
+
+
+def test_menu_publish_uses_the_live_content_version(runner, fake_wechat, outbound_settings, outbound_redis):
+    """What WeChat shows must match what the bot answers: the published version, not the files on disk."""
+    from wechat.content.bundle import read_dir
+    from wechat.content.publishing import publish
+    from wechat.content.versions import VersionStore
+    from wechat.redis_conn import Keys
+
+    bundle = dict(read_dir(str(ROOT / "content")))
+    bundle["menu.yaml"] = bundle["menu.yaml"].replace('{zh: "洞察", en: "Insights"}', '{zh: "行业洞察", en: "Insights"}')
+    publish(VersionStore(outbound_redis, Keys(outbound_settings.key_prefix)), bundle, author="test")
+    result = runner.invoke(args=["menu", "publish"])
+    assert result.exit_code == 0, result.output
+    assert "live content version" in result.output
+    assert fake_wechat.menu["button"][0]["name"] == "行业洞察"      # not MENU_YAML's "洞察" from the folder
