@@ -34,6 +34,18 @@ while time.monotonic() < deadline:
         time.sleep(0.1)
 WAIT
   echo "fake WeChat API on http://127.0.0.1:${fake_port} (requests it received: /_fake/requests)"
+  # Demo content: the same files, with template ids filled in so lead alerts reach the fake end to end.
+  if [ -z "${CONTENT_DIR:-}" ]; then
+    rm -rf var/demo-content && cp -r content var/demo-content
+    python - <<'IDS'
+import re
+path = "var/demo-content/templates.yaml"
+text = open(path, encoding="utf-8").read()
+ids = iter(["demo-lead-alert-template", "demo-lead-confirmation-template"])
+open(path, "w", encoding="utf-8").write(re.sub(r'template_id: ""', lambda m: f'template_id: "{next(ids, "")}"', text))
+IDS
+    export CONTENT_DIR=var/demo-content
+  fi
 fi
 
 # What scripts/sim.sh needs to talk to this server like WeChat does.

@@ -142,7 +142,8 @@ def test_a_sent_message_is_not_sent_again(fake_wechat, client, outbound_redis, k
     assert len(fake_wechat.requests_to(SEND)) == 1
 
 
-@pytest.mark.parametrize("errcode,status", [(43004, "unsubscribed"), (40003, "bad_openid"), (47003, "bad_field")])
+@pytest.mark.parametrize("errcode,status", [(43004, "unsubscribed"), (40003, "bad_openid"), (47003, "bad_field"),
+                                            (40037, "bad_template_id")])
 def test_stop_errors_stop(fake_wechat, client, outbound_redis, keys, errcode, status):
     fake_wechat.fail_next(SEND, errcode)
     assert send_template(client, outbound_redis, keys, message()) == status
@@ -171,8 +172,8 @@ def test_invalid_fields_are_never_sent(fake_wechat, client, outbound_redis, keys
 
 
 def test_other_errors_are_recorded_and_raised(fake_wechat, client, outbound_redis, keys):
-    fake_wechat.fail_next(SEND, 40037)  # invalid template_id
+    fake_wechat.fail_next(SEND, 40013)  # invalid AppID: an operator must act; the job queue retries meanwhile
     with pytest.raises(WeChatAPIError):
         send_template(client, outbound_redis, keys, message())
     recorded = get_status(outbound_redis, keys, "lead-1-sales")
-    assert (recorded["status"], recorded["errcode"]) == ("failed", "40037")
+    assert (recorded["status"], recorded["errcode"]) == ("failed", "40013")

@@ -237,7 +237,8 @@ def record_delivery(redis: redis_lib.Redis, keys: Keys, msgid: str | int, status
 
 # -- sending -------------------------------------------------------------------------------------
 # errcode -> (status, stop?): stop means retrying cannot help.
-STOP_ERRORS = {43004: "unsubscribed", 40003: "bad_openid", 47003: "bad_field"}
+STOP_ERRORS = {43004: "unsubscribed", 40003: "bad_openid", 47003: "bad_field",
+               40037: "bad_template_id"}   # a template id the account does not have: retrying cannot help
 _FIELD_IN_ERRMSG = re.compile(r"data\.([A-Za-z_]+\d*)")
 
 
