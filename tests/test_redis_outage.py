@@ -33,6 +33,10 @@ def test_bot_survives_redis_outage_and_recovers(make_settings, private_redis, ca
     reply = follower.send("qwerty asdf")
     assert reply.status == 200 and reply.type == "text"          # answered from loaded content
     assert follower.subscribe().type == "text"
+    kol = follower.send("KOL")                                    # keyword rule, from the loaded version
+    assert kol.type == "news" and "KOL" in kol.articles[0]["Title"]
+    click = follower.click("MENU_WEIBO")                          # menu click, likewise
+    assert click.type == "news" and click.articles[0]["Url"].endswith("weibo-2021")
     assert follower.resend().status == 200                        # dedupe fails open, still no 5xx
     assert time.monotonic() - started < 3                         # fails fast, well inside WeChat's 5 s
     health = client.get("/healthz")
