@@ -11,8 +11,6 @@ from flask import Flask
 
 from cli.outbound import load_content_menu, register
 from tests.support.fake_wechat import ROOT, settings_env, wait_for
-from tests.support.fake_wechat import (  # noqa: F401 - fixtures, until conftest lists the plugin
-    fake_wechat, make_outbound_settings, outbound_prefix, outbound_redis, outbound_redis_url, outbound_settings)
 from tests.support.redis_server import free_port
 from wechat.menu import menu_keys, validate_menu
 

@@ -5,8 +5,6 @@ import threading
 
 import pytest
 
-from tests.support.fake_wechat import (  # noqa: F401 - fixtures, until conftest lists the plugin
-    fake_wechat, make_outbound_settings, outbound_prefix, outbound_redis, outbound_redis_url, outbound_settings)
 from wechat.api_client import build_client
 from wechat.custom_messages import (CustomQuota, CustomRetryLater, list_unsent, message_from_reply, send_custom,
                                     text_message)

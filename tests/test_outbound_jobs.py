@@ -9,8 +9,6 @@ from rq import Retry
 from rq.registry import ScheduledJobRegistry
 
 from tests.support.fake_wechat import kill_tree, start_worker, wait_for
-from tests.support.fake_wechat import (  # noqa: F401 - fixtures, until conftest lists the plugin
-    fake_wechat, make_outbound_settings, outbound_prefix, outbound_redis, outbound_redis_url, outbound_settings)
 from wechat import jobs
 from wechat.custom_messages import CustomQuota, list_unsent
 from wechat.redis_conn import Keys

@@ -5,8 +5,6 @@ import copy
 
 import pytest
 
-from tests.support.fake_wechat import (  # noqa: F401 - fixtures, until conftest lists the plugin
-    fake_wechat, make_outbound_settings, outbound_prefix, outbound_redis, outbound_redis_url, outbound_settings)
 from wechat.api_client import build_client
 from wechat.menu import (MenuError, current_menu, current_selfmenu, delete_menu, diff_menus, menu_from_content,
                          menu_keys, publish_menu, render_menu, validate_menu)

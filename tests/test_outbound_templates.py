@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.fake_wechat import (  # noqa: F401 - fixtures, until conftest lists the plugin
-    fake_wechat, make_outbound_settings, outbound_prefix, outbound_redis, outbound_redis_url, outbound_settings)
 from wechat.api_client import WeChatAPIError, build_client
 from wechat.redis_conn import Keys
 from wechat.templates import (TemplateError, TemplateMessage, TemplateRetryLater, build_payload, check_field,

@@ -9,8 +9,6 @@ import threading
 import pytest
 
 from tests.support.fake_wechat import ROOT, settings_env
-from tests.support.fake_wechat import (  # noqa: F401 - fixtures, until conftest lists the plugin
-    fake_wechat, make_outbound_settings, outbound_prefix, outbound_redis, outbound_redis_url, outbound_settings)
 from wechat.api_client import TokenStore, TokenUnavailable, WeChatAPIError, build_client
 from wechat.redis_conn import Keys, connect
 

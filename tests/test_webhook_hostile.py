@@ -58,7 +58,6 @@ def test_oversize_body_gets_413_before_parsing(client):
 
 def test_handler_exception_gives_polite_busy_text_and_logs_msg_id_not_content(follower, bot, caplog):
     from wechat.router import Router
-    from wechat.replies import Text
 
     boom = Router("boom")
 

@@ -8,24 +8,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
 import threading
-import time
 import uuid
-from pathlib import Path
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 import redis as redis_lib
 
 from app import create_app
 from config import Settings
-from config.settings import FIELD_TO_ENV
 from handlers import fallback, leads, privacy, system, welcome
 from wechat.replies import Text
 from wechat.router import Router
@@ -150,68 +143,9 @@ class Receiver:
         self.server.server_close()
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, interval: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s")
-        time.sleep(interval)
-
-
 # -- worker processes and cleanup -----------------------------------------------------------------------
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """Environment that rebuilds ``settings`` in a subprocess, as the Procfile worker does."""
-    env = {k: v for k, v in os.environ.items() if k not in FIELD_TO_ENV.values()}
-    for name, env_name in FIELD_TO_ENV.items():
-        value = getattr(settings, name)
-        value = ",".join(value) if isinstance(value, tuple) else value
-        if value not in ("", None):
-            env[env_name] = str(value)
-    env["PYTHONPATH"] = str(ROOT)
-    return env
-
-
-def start_worker(settings: Settings, *, burst: bool = False) -> subprocess.Popen:
-    """``run_worker`` in a subprocess with short heartbeats, so a killed worker's job is noticed in seconds."""
-    code = ("from config import load_settings\n"
-            "from wechat.jobs import run_worker, WorkerTuning\n"
-            "run_worker(load_settings(), burst=%r, tuning=WorkerTuning(job_monitoring_interval=1, "
-            "heartbeat_grace=2, maintenance_interval=1, worker_ttl=16))\n" % burst)
-    return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=settings_env(settings),
-                            start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as fh:
-                    children.setdefault(int(fh.read().rsplit(")", 1)[1].split()[1]), []).append(int(entry))
-            except (OSError, IndexError, ValueError):
-                continue
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def kill_worker(proc: subprocess.Popen) -> None:
-    """SIGKILL the worker and its work horse (RQ's horse calls setsid, so a process-group kill misses it)."""
-    for pid in [proc.pid, *_descendants(proc.pid)]:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    proc.wait(15)
+from tests.support.processes import ROOT, settings_env, start_worker, wait_for  # noqa: E402,F401
+from tests.support.processes import kill_tree as kill_worker  # noqa: E402,F401
 
 
 def cleanup(redis: redis_lib.Redis, prefix: str) -> None:
