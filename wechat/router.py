@@ -36,11 +36,13 @@ class Router:
     def __init__(self, name: str = ""):
         self.name = name
         self._entries: list[Route | Router] = []
+        self._flat: tuple[Route, ...] | None = None   # routes() flattened once, on first dispatch
 
     # -- registration --------------------------------------------------------------------------
     def route(self, matcher: Matcher, name: str = "") -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             self._entries.append(Route(name or handler.__name__, matcher, handler))
+            self._flat = None
             return handler
         return register
 
@@ -72,6 +74,7 @@ class Router:
 
     def include(self, other: "Router") -> "Router":
         self._entries.append(other)
+        self._flat = None
         return self
 
     # -- dispatch ------------------------------------------------------------------------------
@@ -83,7 +86,9 @@ class Router:
                 yield entry
 
     def dispatch(self, ctx: Context) -> Reply | None:
-        for route in self.routes():
+        if self._flat is None:   # routes register at import and app start, before the first message
+            self._flat = tuple(self.routes())
+        for route in self._flat:
             if route.matches(ctx):
                 reply = route.handler(ctx)
                 if reply is not None:
