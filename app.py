@@ -8,13 +8,14 @@ system plumbing (language, MORE, silent events) -> privacy -> active flow -> wel
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 import redis as redis_lib
 from flask import Flask, Response, jsonify
 
 import cli
-from config import Settings, load_settings
+from config import Settings, SettingsError, load_settings
 from handlers import fallback, keywords, leads, menu, privacy, search, system, welcome
 from wechat.analytics import Analytics
 from wechat.bot import Bot
@@ -26,6 +27,9 @@ from wechat.language import LANGUAGES
 from wechat.redis_conn import Keys, connect
 from wechat.router import Router
 from wechat.webhook import MAX_BODY_BYTES, create_blueprint
+
+
+BOOT_ERROR = 3   # gunicorn stops (rather than respawning workers) when a worker exits with this code
 
 
 def build_router() -> Router:
@@ -66,7 +70,12 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
                library: ContentLibrary | None = None, router: Router | None = None,
                **services: Any) -> Flask:
     """Build the app; tests pass their own settings, Redis client and content."""
-    settings = settings or load_settings()
+    if settings is None:
+        try:
+            settings = load_settings()
+        except SettingsError as exc:   # a clear list for the operator, not a traceback (gunicorn, flask CLI)
+            print(exc, file=sys.stderr)
+            raise SystemExit(BOOT_ERROR) from None
     configure_logging(settings)
     redis = redis if redis is not None else connect(settings)
     library = library or ContentLibrary.open(redis, Keys(settings.key_prefix), settings.content_dir)

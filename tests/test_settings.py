@@ -51,3 +51,16 @@ def test_embedded_redis_when_url_unset(tmp_path):
     assert client.get("probe") == b"1"
     assert client.config_get("appendonly")["appendonly"] == "yes"
     assert (tmp_path / "var" / "redis.db").exists() or any((tmp_path / "var").iterdir())
+
+
+def test_bad_settings_stop_the_app_with_a_list_not_a_traceback():
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "REDIS_"))}
+    env["WECHAT_AES_KEY"] = "short"
+    result = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "content", "check"], env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 3              # gunicorn's "worker failed to boot": it stops instead of looping
+    assert "WECHAT_TOKEN: is required" in result.stderr and "WECHAT_AES_KEY:" in result.stderr
+    assert "Traceback" not in result.stderr
