@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
     bot.enqueue = lambda effects: queue_side_effects(bot, effects)
     if settings.outbound_enabled:    # customer-service windows only matter when we can send
         quota = CustomQuota(redis, bot.keys)
-        bot.finish_hooks.append(lambda ctx, rendered, pipe: quota.queue_interaction(
+        bot.finish_hooks.append(lambda ctx, rendered, pipe: ctx.notes.get("erased") or quota.queue_interaction(
             pipe, ctx.openid, ctx.message.event if ctx.message.is_event else ctx.message.type))
 
     app = Flask(__name__)

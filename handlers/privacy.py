@@ -1,15 +1,17 @@
 """"删除我的数据" / "delete my data": erase what we hold about the follower, as China's PIPL expects.
 
-Erases the conversation (session and any open form), the analytics identity, and every lead of that
-openid (log entries replaced by tombstones); tells the CRM which lead ids to forget; records an audit
-entry with lead ids and counts only.
+Erases the conversation (session and any open form), customer-service windows and unsent messages,
+and every lead of that openid (log entries replaced by tombstones); tells the CRM which lead ids to
+forget; records an audit entry with lead ids and counts only. Analytics keeps no per-follower record:
+openids only enter HyperLogLog counters (hashed registers that cannot be read back) and unmatched
+texts are sampled without openids.
 """
 from __future__ import annotations
 
-import importlib
 import logging
 from typing import TYPE_CHECKING
 
+from wechat.custom_messages import forget_follower
 from wechat.leads import LeadStore, enqueue_erasure
 from wechat.replies import Reply, Text
 from wechat.router import Router
@@ -35,28 +37,13 @@ def erase_my_data(ctx: "Context") -> Reply:
             enqueue_erasure(bot.redis, bot.settings, lead_id)
         except Exception:  # the erasure itself is done; the CRM notice can be re-sent from the audit log
             log.exception("could not queue the CRM erasure notice for lead %s", lead_id)
-    forget_analytics(ctx)
+    forget_follower(bot.redis, bot.keys, ctx.openid)   # customer-service windows and unsent messages
     if bot.flows is not None:
         bot.redis.delete(bot.flows.marker_key(ctx.openid))
     ctx.session.clear()                    # the bot deletes the stored conversation when it saves
     ctx.notes["flow_ended"] = True
+    ctx.notes["erased"] = True             # finish hooks must not write this follower back in
     log.info("follower data erased (%d lead(s))", len(lead_ids))
     wording = bot.flows.wording_for(ctx, "lead") if bot.flows is not None else None
     text = wording.text("erased", lang, count=len(lead_ids)) if wording else "OK"
     return Text(text)
-
-
-def forget_analytics(ctx: "Context") -> None:
-    """Drop the follower's analytics identity, if analytics keeps one.
-
-    Today's analytics keeps openids only inside HyperLogLogs (hashed registers, nothing to read back or
-    remove) and masks digits and emails in unmatched texts, so there is nothing per follower to erase;
-    should it grow a ``forget(redis, keys, openid)``, it is called here.
-    """
-    try:
-        analytics = importlib.import_module("wechat.analytics")
-    except ImportError:
-        return
-    forget = getattr(analytics, "forget", None)
-    if callable(forget):
-        forget(ctx.bot.redis, ctx.bot.keys, ctx.openid)

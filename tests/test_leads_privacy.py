@@ -118,3 +118,22 @@ def test_a_new_lead_after_erasure_starts_fresh(lead_app, settings, redis):
     store = LeadStore(redis, Keys(settings.key_prefix))
     [lead_id] = store.lead_ids_of(f.openid)
     assert store.get(lead_id).revision == 1 and store.get(lead_id).state == "active"
+
+
+def test_erasure_removes_customer_service_traces_of_that_follower_only(make_settings, redis, key_prefix):
+    from wechat.custom_messages import CustomQuota, list_unsent, record_unsent
+    settings = make_settings(wechat_secret="s3cret")          # outbound on: every message opens a window
+    app = make_app(settings, redis)
+    keys = Keys(settings.key_prefix)
+    alice, bob = follower_for(app, settings), follower_for(app, settings)
+    alice.send("你好")
+    bob.send("你好")
+    quota = CustomQuota(redis, keys)
+    assert redis.exists(quota.key(alice.openid)) and redis.exists(quota.key(bob.openid))
+    for who in (alice, bob, alice):
+        record_unsent(redis, keys, who.openid, {"msgtype": "text"}, "45015")
+    says(alice.send("删除我的数据"), "已删除")
+    assert not redis.exists(quota.key(alice.openid))
+    assert redis.exists(quota.key(bob.openid))
+    assert [e["openid"] for e in list_unsent(redis, keys)] == [bob.openid]
+    cleanup(redis, key_prefix)

@@ -229,3 +229,20 @@ def send_custom(client: APIClient, quota: CustomQuota, openid: str, message: dic
         record_unsent(redis, keys, openid, message, f"errcode {exc.errcode}")
         return "unsent"
     return "sent"
+
+
+def forget_follower(redis: redis_lib.Redis, keys: Keys, openid: str) -> int:
+    """Erase what the customer-service side keeps about ``openid`` (its quota windows and unsent messages).
+
+    Returns how many unsent entries were removed; other followers' entries stay in order.
+    """
+    removed = 0
+    redis.delete(CustomQuota(redis, keys).key(openid))
+    for raw in redis.lrange(unsent_key(keys), 0, -1):
+        try:
+            mine = json.loads(raw).get("openid") == openid
+        except ValueError:
+            continue
+        if mine:
+            removed += int(redis.lrem(unsent_key(keys), 0, raw))
+    return removed
