@@ -23,7 +23,6 @@ from wechat.content import ContentLibrary
 from wechat.context import SideEffect
 from wechat.custom_messages import CustomQuota
 from wechat.jobs import enqueue_side_effect
-from wechat.language import LANGUAGES
 from wechat.redis_conn import Keys, connect
 from wechat.router import Router
 from wechat.webhook import MAX_BODY_BYTES, create_blueprint
@@ -44,15 +43,6 @@ def build_router() -> Router:
     root.include(search.router)     # free text: the most relevant article(s), BM25 over the live version
     root.include(fallback.router)   # nothing matched
     return root
-
-
-def warm_up(library: ContentLibrary) -> None:
-    """Pay one-off costs (jieba's dictionary, the search indexes) as the process starts, not on a follower's message."""
-    content = library.current()
-    index = getattr(content, "index", None)
-    if callable(index):
-        for lang in LANGUAGES:
-            index(lang)
 
 
 def queue_side_effects(bot: Bot, effects: list[SideEffect]) -> None:
@@ -79,7 +69,6 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
     configure_logging(settings)
     redis = redis if redis is not None else connect(settings)
     library = library or ContentLibrary.open(redis, Keys(settings.key_prefix), settings.content_dir)
-    warm_up(library)
     bot = Bot(settings, redis, router or build_router(), library, services=services)
     bot.finish_hooks.append(Analytics(bot.keys).record)   # per-day counters, inside the finish round trip
     bot.flows = leads.install(bot)   # the flow engine (lead form) and its expiry marker hook

@@ -64,6 +64,7 @@ class ContentLibrary:
         """
         library = cls._open(redis, keys, directory)
         jieba_tokenizer()
+        warm(library.current())   # the first follower's question must not pay for the search index
         return library
 
     @classmethod
