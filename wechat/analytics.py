@@ -38,24 +38,6 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _DIGITS = re.compile(r"\+?\d[\d\s-]{4,}\d")    # phone numbers, order numbers, ids: personal or useless
 
 
-# KEYS: counters hash, followers HyperLogLog, unmatched sorted set.
-# ARGV: ttl, openid ("": already counted), unmatched text ("": none), trim to this many members (0: no), labels...
-# EVAL (not EVALSHA): the finish write is deferred, and a NOSCRIPT there would lose the counters silently.
-_RECORD = """
-local touched = {1}
-for i = 5, #ARGV do redis.call('HINCRBY', KEYS[1], ARGV[i], 1) end
-if ARGV[2] ~= '' then redis.call('PFADD', KEYS[2], ARGV[2]); touched[#touched + 1] = 2 end
-if ARGV[3] ~= '' then
-  redis.call('ZINCRBY', KEYS[3], 1, ARGV[3]); touched[#touched + 1] = 3
-  if ARGV[4] ~= '0' then redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -(tonumber(ARGV[4]) + 1)) end
-end
-for _, k in ipairs(touched) do
-  if redis.call('TTL', KEYS[k]) == -1 then redis.call('EXPIRE', KEYS[k], ARGV[1]) end
-end
-return 1
-"""
-
-
 def today(now: dt.datetime | None = None) -> dt.date:
     return (now or dt.datetime.now(CHINA)).astimezone(CHINA).date()
 
@@ -99,15 +81,19 @@ class Analytics:
         self._day_keys: tuple[str, str, str] = ("", "", "")
         self._followers_seen: set[str] = set()
         self._unmatched_writes = 0
+        self._expiring: set[str] = set()      # today's keys this process already gave a TTL
 
     def day_key(self, day: dt.date, suffix: str = "") -> str:
         return self.keys("stats", day.isoformat(), *((suffix,) if suffix else ()))
 
     def record(self, ctx: "Context", rendered: "Rendered", pipe: "redis_lib.client.Pipeline") -> None:
-        """FinishHook: add this message's counters to the finish pipeline, as one script call (one reply)."""
+        """FinishHook: add this message's counters to the finish pipeline as plain commands.
+
+        Plain commands, not a script: Redis runs a HINCRBY in about 1 µs, a Lua call costs ten times that.
+        """
         day = today(self.clock())
         if day != self._day:
-            self._day, self._followers_seen = day, set()
+            self._day, self._followers_seen, self._expiring = day, set(), set()
             self._day_keys = (self.day_key(day), self.day_key(day, "followers"), self.day_key(day, "unmatched"))
         openid = ctx.message.openid
         if openid in self._followers_seen:
@@ -122,7 +108,22 @@ class Analytics:
             if text:
                 self._unmatched_writes += 1
                 trim = UNMATCHED_KEPT if self._unmatched_writes % TRIM_EVERY == 0 else 0
-        pipe.execute_command("EVAL", _RECORD, 3, *self._day_keys, RETENTION_S, openid, text, trim, *labels(ctx))
+        counters, followers, unmatched = self._day_keys
+        for label in labels(ctx):
+            pipe.hincrby(counters, label, 1)
+        touched = [counters]
+        if openid:
+            pipe.pfadd(followers, openid)
+            touched.append(followers)
+        if text:
+            pipe.zincrby(unmatched, 1, text)
+            if trim:
+                pipe.zremrangebyrank(unmatched, 0, -(trim + 1))
+            touched.append(unmatched)
+        for key in touched:
+            if key not in self._expiring:      # once per key, day and process; NX keeps the first expiry
+                pipe.expire(key, RETENTION_S, nx=True)
+                self._expiring.add(key)
 
     # -- reading -------------------------------------------------------------------------------
     def report(self, redis: redis_lib.Redis, start: dt.date, end: dt.date) -> "Report":
