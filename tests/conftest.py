@@ -9,7 +9,7 @@ import redis as redis_lib
 
 from app import create_app
 from config import Settings, load_settings
-from tests.support.redis_server import test_redis_url
+from tests.support.redis_server import stop_test_redis, test_redis_url
 from wechat.simulator import FlaskTransport, Follower
 
 pytest_plugins = ["tests.support.fake_wechat"]   # fake WeChat API and outbound fixtures
@@ -24,6 +24,10 @@ SAMPLE_APPID = "wx2c2769f8efd9abc2"
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     return test_redis_url()
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    stop_test_redis()
 
 
 @pytest.fixture

@@ -44,13 +44,17 @@ def test_defaults_and_parsing():
 
 
 def test_embedded_redis_when_url_unset(tmp_path):
-    from wechat.redis_conn import connect
+    from wechat.redis_conn import connect, stop_embedded
     s = load_settings({"WECHAT_TOKEN": "tok123", "REDIS_EMBEDDED_DIR": str(tmp_path / "var")})
     client = connect(s)
-    client.set("probe", "1")
-    assert client.get("probe") == b"1"
-    assert client.config_get("appendonly")["appendonly"] == "yes"
-    assert (tmp_path / "var" / "redis.db").exists() or any((tmp_path / "var").iterdir())
+    try:
+        client.set("probe", "1")
+        assert client.get("probe") == b"1"
+        config = client.config_get("append*")
+        assert config["appendonly"] == "yes" and config["appendfsync"] == "always"
+        assert any((tmp_path / "var").iterdir())
+    finally:
+        stop_embedded(str(tmp_path / "var"))
 
 
 def test_bad_settings_stop_the_app_with_a_list_not_a_traceback():

