@@ -121,8 +121,8 @@ class Analytics:
                 pipe.zremrangebyrank(unmatched, 0, -(trim + 1))
             touched.append(unmatched)
         for key in touched:
-            if key not in self._expiring:      # once per key, day and process; NX keeps the first expiry
-                pipe.expire(key, RETENTION_S, nx=True)
+            if key not in self._expiring:      # once per key, day and process (no NX: Redis 6.2 lacks it)
+                pipe.expire(key, RETENTION_S)
                 self._expiring.add(key)
 
     # -- reading -------------------------------------------------------------------------------
