@@ -20,7 +20,6 @@ import itertools
 import json
 import os
 import random
-import re
 import socket
 import subprocess
 import sys
@@ -37,6 +36,7 @@ sys.path.insert(0, ROOT)
 import redis as redis_lib  # noqa: E402
 import requests  # noqa: E402
 
+from tests.support.leads import cleanup  # noqa: E402  (deletes the run's keys and RQ's for its queues)
 from wechat.leads import LeadStore  # noqa: E402
 from wechat.redis_conn import Keys  # noqa: E402
 from wechat.simulator import Follower, HttpTransport  # noqa: E402
@@ -154,17 +154,6 @@ def run_follower(n: int, base_url: str, retry_share: float, timings: dict[str, l
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] * 1000 if ordered else 0.0
-
-
-def cleanup(client: redis_lib.Redis, prefix: str) -> None:
-    tag = re.sub(r"[^A-Za-z0-9_-]+", "-", prefix).strip("-")
-    for pattern in (f"{prefix}*", f"rq:*{prefix}*", f"rq:*{tag}*"):
-        for key in client.scan_iter(match=pattern, count=1000):
-            client.delete(key)
-    for shared in ("rq:workers", "rq:queues"):
-        for member in client.smembers(shared):
-            if tag.encode() in member or prefix.encode() in member:
-                client.srem(shared, member)
 
 
 def main() -> int:
