@@ -17,9 +17,9 @@ from flask import Flask, Response, jsonify
 import cli
 from config import Settings, SettingsError, load_settings
 from handlers import fallback, keywords, leads, menu, privacy, search, system, welcome
-from wechat.analytics import Analytics
+from analytics.counters import Analytics
 from wechat.bot import Bot
-from wechat.content import ContentLibrary
+from library import ContentLibrary
 from wechat.context import SideEffect
 from wechat.custom_messages import CustomQuota
 from wechat.jobs import enqueue_side_effect

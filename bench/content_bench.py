@@ -36,9 +36,9 @@ sys.path.insert(0, ROOT)
 
 from bench.core_bench import TIMESTAMP, TOKEN, _cleanup, query, run_wrk  # noqa: E402
 from tests.support.live_server import LiveServer  # noqa: E402
-from wechat.content.bundle import read_dir, write_dir  # noqa: E402
-from wechat.content.compiled import compile_bundle  # noqa: E402
-from wechat.content.search import confident  # noqa: E402
+from library.bundle import read_dir, write_dir  # noqa: E402
+from library.compiled import compile_bundle  # noqa: E402
+from library.search import confident  # noqa: E402
 
 RULES, ARTICLES = 200, 50
 
@@ -48,7 +48,7 @@ def core_app():
     """The baseline: the same app, routed only through the core's system and fallback routes."""
     from app import create_app
     from handlers import fallback, system
-    from wechat.analytics import Analytics
+    from analytics.counters import Analytics
     from wechat.router import Router
 
     router = Router("core")
@@ -62,7 +62,7 @@ def core_app():
 
 def full_app(search_cache: bool = True):
     from app import create_app
-    from wechat.content import compiled
+    from library import compiled
 
     if not search_cache:
         compiled.SEARCH_CACHE_SIZE = 0       # every question is ranked from scratch

@@ -4,7 +4,7 @@ Run:  python bench/leads_bench.py [--followers 1000] [--concurrency 64] [--retri
 Needs a Redis (REDIS_URL, default redis://127.0.0.1:6379/9). The script starts gunicorn on a free port with a
 private key prefix, a local CRM receiver and worker processes (Procfile's worker), and deletes its keys after.
 
-Each follower is a ``wechat.simulator.Follower`` over HTTP (signed like WeChat), half in Chinese and half in
+Each follower is a ``devtools.simulator.Follower`` over HTTP (signed like WeChat), half in Chinese and half in
 English: keyword -> name -> company -> role -> phone/email -> need -> consent -> confirm. A share of messages
 (``--retries``) is sent twice, the second copy racing the first, as WeChat does when a reply is slow.
 
@@ -37,9 +37,9 @@ import redis as redis_lib  # noqa: E402
 import requests  # noqa: E402
 
 from tests.support.leads import cleanup  # noqa: E402  (deletes the run's keys and RQ's for its queues)
-from wechat.leads import LeadStore  # noqa: E402
+from leads import LeadStore  # noqa: E402
 from wechat.redis_conn import Keys  # noqa: E402
-from wechat.simulator import Follower, HttpTransport  # noqa: E402
+from devtools.simulator import Follower, HttpTransport  # noqa: E402
 
 TOKEN = "benchtoken"
 SECRET = "bench-crm-secret"

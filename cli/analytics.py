@@ -7,7 +7,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from wechat.analytics import Analytics, today
+from analytics.counters import Analytics, today
 
 analytics_group = AppGroup("analytics", help="Counters of messages, rules, menu clicks and searches.")
 

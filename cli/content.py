@@ -9,11 +9,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from wechat.content.bundle import Bundle, read_dir, unified_diff, write_dir
-from wechat.content.checker import check_bundle
-from wechat.content.issues import ContentInvalid
-from wechat.content.publishing import NothingToPublish, publish, rollback
-from wechat.content.versions import VersionStore
+from library.bundle import Bundle, read_dir, unified_diff, write_dir
+from library.checker import check_bundle
+from library.issues import ContentInvalid
+from library.publishing import NothingToPublish, publish, rollback
+from library.versions import VersionStore
 
 content_group = AppGroup("content", help="Check, publish, roll back and export the bot's content.")
 

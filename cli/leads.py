@@ -8,8 +8,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from wechat.leads import LeadStore, reconcile, retry_lead
-from wechat.leads.export import write_csv
+from leads import LeadStore, reconcile, retry_lead
+from leads.export import write_csv
 
 
 def _bot():

@@ -78,8 +78,8 @@ def _live_menu(settings: Settings) -> dict[str, Any] | None:
     """menu.yaml of the live content version, or None when nothing is published (or Redis is down)."""
     import redis as redis_lib
 
-    from wechat.content.compiled import compile_bundle, menu_data
-    from wechat.content.versions import VersionStore
+    from library.compiled import compile_bundle, menu_data
+    from library.versions import VersionStore
     from wechat.redis_conn import Keys, connect
 
     try:
@@ -171,7 +171,7 @@ def menu_delete(yes: bool) -> None:
 def worker_command(burst: bool) -> None:
     """Run the job worker (template and customer-service messages, CRM delivery) with its scheduler."""
     from wechat.jobs import run_worker
-    from wechat.leads.delivery import start_reconciler
+    from leads.delivery import start_reconciler
 
     settings = _settings()
     if not burst:
@@ -230,7 +230,7 @@ def jobs_retry_all() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 def fake_wechat_command(port: int, host: str) -> None:
     """Run a local fake of the WeChat API; point WECHAT_API_BASE_URL at it."""
-    from wechat.fake_api import serve_forever
+    from devtools.fake_wechat_api import serve_forever
 
     try:
         serve_forever(host, port)

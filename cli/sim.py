@@ -5,7 +5,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from wechat.simulator import Follower, HttpTransport
+from devtools.simulator import Follower, HttpTransport
 
 
 @click.command("sim")

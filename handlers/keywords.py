@@ -1,7 +1,7 @@
 """Typed words: a digit picking from the last numbered list, then keyword rules (exact, regex, contains)."""
 from __future__ import annotations
 
-from wechat.content.replying import pick_choice, respond
+from handlers.respond import pick_choice, respond
 from wechat.context import Context
 from wechat.replies import Reply
 from wechat.router import Router

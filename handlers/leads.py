@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from wechat.flow import (Flow, FlowContentError, FlowEngine, FlowRun, FlowWording, Step, StepWording,
                          load_wordings)
-from wechat.leads import LeadStore, enqueue_alerts, enqueue_delivery
+from leads import LeadStore, enqueue_alerts, enqueue_delivery
 from wechat.replies import Reply, Text
 from wechat.router import Router
 from wechat.validators import parse_choice, parse_contact, parse_name, parse_text

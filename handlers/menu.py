@@ -1,7 +1,7 @@
 """Menu clicks: each CLICK key in content/menu.yaml answers with its reply or starts its flow."""
 from __future__ import annotations
 
-from wechat.content.replying import respond
+from handlers.respond import respond
 from wechat.context import Context
 from wechat.replies import Reply, Text
 from wechat.router import Router

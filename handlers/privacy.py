@@ -12,7 +12,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from wechat.custom_messages import forget_follower
-from wechat.leads import LeadStore, enqueue_erasure
+from leads import LeadStore, enqueue_erasure
 from wechat.replies import Reply, Text
 from wechat.router import Router
 

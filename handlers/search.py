@@ -2,8 +2,8 @@
 nothing (the fallback then suggests topics)."""
 from __future__ import annotations
 
-from wechat.content.replying import offer_choices, send_articles
-from wechat.content.search import confident
+from handlers.respond import offer_choices, send_articles
+from library.search import confident
 from wechat.context import Context
 from wechat.language import detect
 from wechat.replies import Reply

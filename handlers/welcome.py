@@ -1,7 +1,7 @@
 """Greetings: a new follower (optionally from a QR scene) and a follower scanning one of our QR codes again."""
 from __future__ import annotations
 
-from wechat.content.replying import respond
+from handlers.respond import respond
 from wechat.context import Context
 from wechat.replies import Reply, Text
 from wechat.router import Router

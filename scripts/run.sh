@@ -20,7 +20,7 @@ if [ -z "${WECHAT_SECRET:-}" ]; then
   # No real AppSecret: talk to a local fake of the WeChat API so menus and template messages work offline.
   fake_port=${FAKE_WECHAT_PORT:-8088}
   export WECHAT_SECRET=demo-app-secret WECHAT_API_BASE_URL="http://127.0.0.1:${fake_port}"
-  python -m wechat.fake_api --port "$fake_port" --appid "$WECHAT_APPID" --secret "$WECHAT_SECRET" \
+  python -m devtools.fake_wechat_api --port "$fake_port" --appid "$WECHAT_APPID" --secret "$WECHAT_SECRET" \
     >var/fake-wechat.log 2>&1 &
   pids+=($!)
   python - "$fake_port" <<'WAIT'

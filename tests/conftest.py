@@ -10,7 +10,7 @@ import redis as redis_lib
 from app import create_app
 from config import Settings, load_settings
 from tests.support.redis_server import stop_test_redis, test_redis_url
-from wechat.simulator import FlaskTransport, Follower
+from devtools.simulator import FlaskTransport, Follower
 
 pytest_plugins = ["tests.support.fake_wechat"]   # fake WeChat API and outbound fixtures
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from wechat.analytics import Analytics, mask, today
+from analytics.counters import Analytics, mask, today
 
 
 def _report(bot):

@@ -7,9 +7,9 @@ import shutil
 import pytest
 
 from app import create_app
-from wechat.content.bundle import read_dir
-from wechat.content.checker import check_bundle
-from wechat.content.regex_safety import backtracking_risk
+from library.bundle import read_dir
+from library.checker import check_bundle
+from library.regex_safety import backtracking_risk
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BROKEN = os.path.join(ROOT, "tests", "fixtures", "content_broken")

@@ -5,9 +5,9 @@ import os
 
 import pytest
 
-from wechat.content.bundle import read_dir
-from wechat.content.checker import REQUIRED_MESSAGES, check_bundle
-from wechat.content.compiled import compile_bundle
+from library.bundle import read_dir
+from library.checker import REQUIRED_MESSAGES, check_bundle
+from library.compiled import compile_bundle
 from wechat.menu import menu_from_content, validate_menu
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

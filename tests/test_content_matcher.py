@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from wechat.content.bundle import changed_paths, pack, summarize_changes, unpack
-from wechat.content.matcher import AhoCorasick, Matcher, Target, exact_form, normalize
-from wechat.content.yamlpos import YamlProblem, load_yaml
+from library.bundle import changed_paths, pack, summarize_changes, unpack
+from library.matcher import AhoCorasick, Matcher, Target, exact_form, normalize
+from library.yamlpos import YamlProblem, load_yaml
 
 
 def test_normalize_folds_case_width_and_space():

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from app import build_router, create_app
-from wechat.simulator import FlaskTransport, Follower
+from devtools.simulator import FlaskTransport, Follower
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONTENT = os.path.join(ROOT, "content")

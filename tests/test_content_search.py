@@ -5,9 +5,9 @@ import os
 
 import pytest
 
-from wechat.content.bundle import read_dir
-from wechat.content.compiled import compile_bundle
-from wechat.content.search import confident, tokenize
+from library.bundle import read_dir
+from library.compiled import compile_bundle
+from library.search import confident, tokenize
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

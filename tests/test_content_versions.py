@@ -16,10 +16,10 @@ from redis.retry import Retry
 
 from app import create_app
 from tests.support.redis_server import PrivateRedis, free_port
-from wechat.content import ContentInvalid, ContentLibrary
-from wechat.content.bundle import read_dir
-from wechat.content.publishing import NothingToPublish, publish, rollback
-from wechat.content.versions import VersionStore
+from library import ContentInvalid, ContentLibrary
+from library.bundle import read_dir
+from library.publishing import NothingToPublish, publish, rollback
+from library.versions import VersionStore
 from wechat.redis_conn import Keys, connect
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -154,7 +154,7 @@ def test_an_idle_worker_reports_the_new_version_within_a_second(redis, key_prefi
 WATCHER = """
 import sys, time
 from app import create_app
-from wechat.simulator import FlaskTransport, Follower
+from devtools.simulator import FlaskTransport, Follower
 app = create_app()
 bot = app.extensions["wxbot"]
 follower = Follower(FlaskTransport(app.test_client()), bot.settings.wechat_token, openid="o_watcher", mode="plain")
@@ -198,7 +198,7 @@ def test_redis_down_keeps_serving_the_loaded_version(make_settings, content_v2):
     try:
         settings = make_settings(redis_url=server.url)
         app = create_app(settings, redis=connect(settings))
-        from wechat.simulator import FlaskTransport, Follower
+        from devtools.simulator import FlaskTransport, Follower
         follower = Follower(FlaskTransport(app.test_client()), settings.wechat_token, openid="o_down", mode="plain")
         publish(VersionStore(connect(settings), Keys(settings.key_prefix)), read_dir(content_v2), author="mei")
         assert follower.send("version probe").content == "PROBE-V2"
@@ -268,7 +268,7 @@ def test_broken_files_and_nothing_published_still_start_politely(make_settings, 
     app = create_app(settings, redis=redis)
     store = VersionStore(redis, Keys(settings.key_prefix))
     assert store.current_number() is None                       # invalid files are never seeded
-    from wechat.simulator import FlaskTransport, Follower
+    from devtools.simulator import FlaskTransport, Follower
     follower = Follower(FlaskTransport(app.test_client()), settings.wechat_token, openid="o_early", mode="plain")
     assert follower.send("KOL").content == "系统有点忙，请稍后再试一次。"
     result = app.test_cli_runner().invoke(args=["content", "check"])

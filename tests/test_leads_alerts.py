@@ -9,9 +9,9 @@ import yaml
 
 from tests.support.leads import cleanup, follower_for, make_app, says, start_worker, wait_for
 from wechat import jobs
-from wechat.fake_api import FakeWeChatAPI
-from wechat.leads import LeadStore, load_template_configs
-from wechat.leads.alerts import TemplateConfigError, send_lead_alerts
+from devtools.fake_wechat_api import FakeWeChatAPI
+from leads import LeadStore, load_template_configs
+from leads.alerts import TemplateConfigError, send_lead_alerts
 from wechat.redis_conn import Keys
 from wechat.templates import TemplateRetryLater, get_status
 

@@ -78,7 +78,7 @@ def test_a_broken_flow_file_does_not_stop_the_app(make_settings, redis, tmp_path
     """A marketer's typo in flows/lead.yaml on disk: the app starts, the published wording is used."""
     import shutil
     from app import create_app
-    from wechat.simulator import FlaskTransport, Follower
+    from devtools.simulator import FlaskTransport, Follower
     content = tmp_path / "content"
     shutil.copytree("content", content)
     create_app(make_settings(content_dir=str(content)), redis=redis)      # publishes version 1 (good)
@@ -91,8 +91,8 @@ def test_a_broken_flow_file_does_not_stop_the_app(make_settings, redis, tmp_path
 def test_no_usable_flow_wording_answers_with_the_contact_text(make_settings, redis, tmp_path):
     import shutil
     from app import create_app
-    from wechat.content import ContentLibrary
-    from wechat.simulator import FlaskTransport, Follower
+    from library import ContentLibrary
+    from devtools.simulator import FlaskTransport, Follower
     content = tmp_path / "content"
     shutil.copytree("content", content)
     library = ContentLibrary.from_directory(str(content))                  # served without the flow below

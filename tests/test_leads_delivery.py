@@ -11,8 +11,8 @@ from tests.support.leads import (Receiver, cleanup, follower_for, kill_worker, m
                                  wait_for)
 from tests.support.redis_server import PrivateRedis
 from wechat import jobs
-from wechat.leads import LeadStore, reconcile
-from wechat.leads.delivery import default_schedule, deliver_lead, sign
+from leads import LeadStore, reconcile
+from leads.delivery import default_schedule, deliver_lead, sign
 from wechat.redis_conn import Keys, connect
 
 SECRET = "crm-shared-secret"
@@ -236,7 +236,7 @@ def test_reconcile_requeues_a_lead_whose_job_never_made_it(crm_settings, redis, 
 
 
 def test_the_worker_reconciles_on_its_own(crm_settings, redis, receiver, workers):
-    from wechat.leads.delivery import start_reconciler
+    from leads.delivery import start_reconciler
     app = make_app(crm_settings, redis)
     _, lead_id = capture(app, crm_settings)
     store = LeadStore(redis, Keys(crm_settings.key_prefix))

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from tests.support.leads import cleanup, make_app
-from wechat.leads import LeadStore
+from leads import LeadStore
 from wechat.redis_conn import Keys
 
 CHINA = timezone(timedelta(hours=8))

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from tests.support.leads import cleanup, follower_for, make_app, says, session_of
-from wechat.leads import LeadStore
+from leads import LeadStore
 from wechat.redis_conn import Keys
 from wechat.validators import parse_phone
 

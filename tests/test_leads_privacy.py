@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.leads import cleanup, follower_for, make_app, says, session_of
-from wechat.leads import LeadStore
+from leads import LeadStore
 from wechat.redis_conn import Keys
 
 

@@ -136,7 +136,7 @@ def _http(url: str, body: dict | None = None) -> dict:
 
 def test_fake_runs_as_a_process_and_is_controlled_over_http():
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "wechat.fake_api", "--port", str(port), "--appid", "wxp",
+    proc = subprocess.Popen([sys.executable, "-m", "devtools.fake_wechat_api", "--port", str(port), "--appid", "wxp",
                              "--secret", "sp"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -168,9 +168,9 @@ def _try(func):
 
 def test_menu_publish_uses_the_live_content_version(runner, fake_wechat, outbound_settings, outbound_redis):
     """What WeChat shows must match what the bot answers: the published version, not the files on disk."""
-    from wechat.content.bundle import read_dir
-    from wechat.content.publishing import publish
-    from wechat.content.versions import VersionStore
+    from library.bundle import read_dir
+    from library.publishing import publish
+    from library.versions import VersionStore
     from wechat.redis_conn import Keys
 
     bundle = dict(read_dir(str(ROOT / "content")))

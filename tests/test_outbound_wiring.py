@@ -10,7 +10,7 @@ from tests.support.fake_wechat import start_worker, wait_for
 from wechat.api_client import build_client
 from wechat.custom_messages import CustomQuota
 from wechat.router import Router
-from wechat.simulator import FlaskTransport, Follower
+from devtools.simulator import FlaskTransport, Follower
 from wechat.templates import TemplateMessage, get_status, send_template
 
 

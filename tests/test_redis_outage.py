@@ -9,7 +9,7 @@ import pytest
 from app import create_app
 from tests.support.redis_server import PrivateRedis
 from wechat.redis_conn import connect
-from wechat.simulator import FlaskTransport, Follower
+from devtools.simulator import FlaskTransport, Follower
 
 
 @pytest.fixture

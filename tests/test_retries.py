@@ -13,7 +13,7 @@ from tests.support.live_server import LiveServer
 from wechat.context import Context
 from wechat.replies import Text
 from wechat.router import Router
-from wechat.simulator import Follower, HttpTransport
+from devtools.simulator import Follower, HttpTransport
 
 
 def _with_probe(bot, handler_text: str, handler):
@@ -82,7 +82,7 @@ def test_retry_while_first_try_is_running_waits_for_its_reply(app, bot):
         return Text(f"slow {time.time_ns()}")
 
     _with_probe(bot, "slow", slow)
-    from wechat.simulator import FlaskTransport
+    from devtools.simulator import FlaskTransport
     first_f = Follower(FlaskTransport(app.test_client()), SAMPLE_TOKEN, openid="o_slow", mode="plain")
     retry_f = Follower(FlaskTransport(app.test_client()), SAMPLE_TOKEN, openid="o_slow", mode="plain")
     results = {}

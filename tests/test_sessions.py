@@ -19,7 +19,7 @@ def _install(bot, router: Router):
 
 def test_state_is_json_with_the_configured_ttl(make_settings, redis):
     from app import create_app
-    from wechat.simulator import FlaskTransport, Follower
+    from devtools.simulator import FlaskTransport, Follower
     app = create_app(make_settings(session_ttl=900), redis=redis)
     bot = app.extensions["wxbot"]
     f = Follower(FlaskTransport(app.test_client()), "spamtest", openid="o_ttl", mode="plain")
@@ -50,7 +50,7 @@ def test_unchanged_conversation_is_not_rewritten_but_its_ttl_is_refreshed(follow
 
 def test_shared_across_app_instances(make_settings, redis):
     from app import create_app
-    from wechat.simulator import FlaskTransport, Follower
+    from devtools.simulator import FlaskTransport, Follower
     settings = make_settings()
     a, b = create_app(settings, redis=redis), create_app(settings, redis=redis)
     Follower(FlaskTransport(a.test_client()), "spamtest", openid="o_shared", mode="plain").send("English")
@@ -61,7 +61,7 @@ def test_shared_across_app_instances(make_settings, redis):
 
 
 def test_two_messages_from_one_follower_do_not_interleave(app, bot):
-    from wechat.simulator import FlaskTransport, Follower
+    from devtools.simulator import FlaskTransport, Follower
 
     counter = Router("counter")
 

@@ -8,7 +8,7 @@ from wechatpy.crypto import PrpCrypto
 
 from tests.conftest import SAMPLE_AES_KEY, SAMPLE_APPID, SAMPLE_TOKEN
 from wechat.crypto import SafeModeBox, sign, signature_valid
-from wechat.simulator import FlaskTransport, Follower
+from devtools.simulator import FlaskTransport, Follower
 
 
 def test_get_echoes_echostr_when_signed(client):

@@ -13,7 +13,7 @@ from typing import Any, Callable
 import redis as redis_lib
 
 from config import Settings
-from wechat.content import ContentLibrary
+from library import ContentLibrary
 from wechat.context import Context, SideEffect
 from wechat.crypto import SafeModeBox
 from wechat.messages import Message

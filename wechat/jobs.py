@@ -298,7 +298,7 @@ def is_final_attempt() -> bool:
     return job is None or not job.retries_left
 
 
-_final_attempt = is_final_attempt  # older name, used by wechat.leads.alerts
+_final_attempt = is_final_attempt  # older name, used by leads.alerts
 
 
 def send_template_job(message: dict[str, Any]) -> str:

@@ -16,7 +16,7 @@ import redis as redis_lib
 
 from config import Settings, load_settings
 from tests.support.redis_server import test_redis_url
-from wechat.fake_api import FakeWeChatAPI
+from devtools.fake_wechat_api import FakeWeChatAPI
 from wechat.redis_conn import connect
 from tests.support.processes import (ROOT, descendants, kill_tree, settings_env, start_worker,  # noqa: F401
                                      wait_for)

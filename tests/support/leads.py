@@ -22,7 +22,7 @@ from config import Settings
 from handlers import fallback, leads, privacy, system, welcome
 from wechat.replies import Text
 from wechat.router import Router
-from wechat.simulator import FlaskTransport, Follower, SimReply
+from devtools.simulator import FlaskTransport, Follower, SimReply
 
 
 def flow_router() -> Router:

@@ -9,7 +9,7 @@ Usage::
     assert fake.requests_to("/cgi-bin/stable_token")
     fake.stop()
 
-From another process: ``python -m wechat.fake_api --port 8088``, then
+From another process: ``python -m devtools.fake_wechat_api --port 8088``, then
 ``POST /_fake/fail {"path": ..., "errcode": ..., "times": N}``, ``GET /_fake/requests?path=...``,
 ``POST /_fake/expire_tokens``, ``POST /_fake/reset``.
 """

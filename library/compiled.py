@@ -14,13 +14,13 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from wechat.content.bundle import Bundle, checksum
-from wechat.content.checker import check_bundle
-from wechat.content.issues import ContentInvalid
-from wechat.content.loader import MENU_FILE, Tree
-from wechat.content.matcher import Hit, Matcher, Target
-from wechat.content.models import Button, Localized, ReplySpec, Scene
-from wechat.content.search import Doc, Scored, SearchIndex, add_words
+from library.bundle import Bundle, checksum
+from library.checker import check_bundle
+from library.issues import ContentInvalid
+from library.loader import MENU_FILE, Tree
+from library.matcher import Hit, Matcher, Target
+from library.models import Button, Localized, ReplySpec, Scene
+from library.search import Doc, Scored, SearchIndex, add_words
 from wechat.language import DEFAULT_LANGUAGE, LANGUAGES
 
 TOPICS_SHOWN = 6

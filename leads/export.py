@@ -10,7 +10,7 @@ import csv
 from datetime import datetime, timezone, tzinfo
 from typing import IO, Any
 
-from wechat.leads.store import Lead, LeadStore
+from leads.store import Lead, LeadStore
 
 COLUMNS = ("lead_id", "revision", "created_at", "updated_at", "name", "company", "role", "phone", "email",
            "need", "need_label", "language", "source_kind", "source_key", "source_scene", "articles_read",

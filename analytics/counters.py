@@ -16,15 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import redis as redis_lib
 
 from wechat.redis_conn import Keys
 
 if TYPE_CHECKING:
+    from analytics.report import Report
     from wechat.context import Context
     from wechat.replies import Rendered
 
@@ -40,6 +39,11 @@ _DIGITS = re.compile(r"\+?\d[\d\s-]{4,}\d")    # phone numbers, order numbers, i
 
 def today(now: dt.datetime | None = None) -> dt.date:
     return (now or dt.datetime.now(CHINA)).astimezone(CHINA).date()
+
+
+def day_key(keys: Keys, day: dt.date, suffix: str = "") -> str:
+    """``stats:<day>`` and its ``:followers`` / ``:unmatched`` companions."""
+    return keys("stats", day.isoformat(), *((suffix,) if suffix else ()))
 
 
 def mask(text: str) -> str:
@@ -84,7 +88,7 @@ class Analytics:
         self._expiring: set[str] = set()      # today's keys this process already gave a TTL
 
     def day_key(self, day: dt.date, suffix: str = "") -> str:
-        return self.keys("stats", day.isoformat(), *((suffix,) if suffix else ()))
+        return day_key(self.keys, day, suffix)
 
     def record(self, ctx: "Context", rendered: "Rendered", pipe: "redis_lib.client.Pipeline") -> None:
         """FinishHook: add this message's counters to the finish pipeline as plain commands.
@@ -125,82 +129,8 @@ class Analytics:
                 pipe.expire(key, RETENTION_S)
                 self._expiring.add(key)
 
-    # -- reading -------------------------------------------------------------------------------
     def report(self, redis: redis_lib.Redis, start: dt.date, end: dt.date) -> "Report":
-        days = list(_days(start, end))
-        pipe = redis.pipeline(transaction=False)
-        for day in days:
-            pipe.hgetall(self.day_key(day))
-            pipe.zrange(self.day_key(day, "unmatched"), 0, -1, withscores=True)
-        raw = pipe.execute()
-        counters: Counter[str] = Counter()
-        unmatched: Counter[str] = Counter()
-        per_day: dict[str, int] = {}
-        for day, hashed, ranked in zip(days, raw[0::2], raw[1::2], strict=True):
-            day_total = 0
-            for name, value in hashed.items():
-                label = name.decode("utf-8")
-                counters[label] += int(value)
-                if label.startswith(("type:", "event:")):
-                    day_total += int(value)
-            per_day[day.isoformat()] = day_total
-            for text, score in ranked:
-                unmatched[text.decode("utf-8")] += int(score)
-        follower_keys = [self.day_key(day, "followers") for day in days]
-        pipe = redis.pipeline(transaction=False)
-        for key in follower_keys:
-            pipe.pfcount(key)
-        pipe.pfcount(*follower_keys)       # the union: a follower active on several days counts once
-        *daily, unique = pipe.execute()
-        followers_per_day = {day.isoformat(): int(n) for day, n in zip(days, daily, strict=True)}
-        return Report(start, end, counters, unmatched, int(unique), per_day, followers_per_day)
+        """Read the counters of ``start``..``end`` (inclusive) back; see ``analytics.report``."""
+        from analytics.report import read_report   # report imports this module: a real cycle
 
-
-def _days(start: dt.date, end: dt.date) -> Iterator[dt.date]:
-    day = start
-    while day <= end:
-        yield day
-        day += dt.timedelta(days=1)
-
-
-@dataclass
-class Report:
-    start: dt.date
-    end: dt.date
-    counters: Counter[str] = field(default_factory=Counter)
-    unmatched: Counter[str] = field(default_factory=Counter)
-    unique_followers: int = 0
-    messages_per_day: dict[str, int] = field(default_factory=dict)
-    followers_per_day: dict[str, int] = field(default_factory=dict)
-
-    def group(self, kind: str) -> Counter[str]:
-        """Counters of one kind without the prefix, e.g. ``group("rule")`` -> {"kol": 12}."""
-        prefix = kind + ":"
-        return Counter({k[len(prefix):]: v for k, v in self.counters.items() if k.startswith(prefix)})
-
-    def lines(self, top: int = 10) -> list[str]:
-        out = [f"Analytics {self.start.isoformat()} to {self.end.isoformat()}",
-               f"unique followers: {self.unique_followers}"]
-        messages = self.group("type") + Counter({f"event:{k}": v for k, v in self.group("event").items()})
-        out.append(f"messages and events: {sum(messages.values())}")
-        out += [f"  {name:<28} {count}" for name, count in messages.most_common()]
-        search = self.group("search")
-        total = search["hit"] + search["miss"]
-        rate = f" ({100 * search['hit'] / total:.0f}% found)" if total else ""
-        out.append(f"search: {search['hit']} hits, {search['miss']} misses{rate}")
-        for title, kind in (("top rules", "rule"), ("menu clicks", "menu"), ("articles sent", "article"),
-                            ("QR scenes", "scene"), ("flows started", "flow")):
-            group = self.group(kind)
-            if group:
-                out.append(f"{title}:")
-                out += [f"  {name:<28} {count}" for name, count in group.most_common(top)]
-        if self.unmatched:
-            out.append("unmatched questions (no rule or article answered):")
-            out += [f"  {count:>5}  {text}" for text, count in self.unmatched.most_common(top)]
-        if len(self.messages_per_day) > 1:
-            out.append("per day (messages / unique followers):")
-            out += [f"  {day}  {count:>6} / {self.followers_per_day.get(day, 0)}"
-                    for day, count in self.messages_per_day.items()]
-        if self.counters.get("error:1"):
-            out.append(f"errors (follower got the busy text): {self.counters['error:1']}")
-        return out
+        return read_report(redis, self.keys, start, end)

@@ -9,11 +9,11 @@ Usage::
 """
 from __future__ import annotations
 
-from wechat.content.bundle import Bundle, checksum, summarize_changes
-from wechat.content.checker import check_bundle
-from wechat.content.compiled import build_content
-from wechat.content.issues import ContentInvalid
-from wechat.content.versions import VersionStore
+from library.bundle import Bundle, checksum, summarize_changes
+from library.checker import check_bundle
+from library.compiled import build_content
+from library.issues import ContentInvalid
+from library.versions import VersionStore
 
 
 class NothingToPublish(ValueError):

@@ -23,14 +23,14 @@ import yaml
 
 from config import Settings
 from wechat import jobs
-from wechat.leads.delivery import final_attempt
-from wechat.leads.store import Lead, LeadStore
+from leads.delivery import final_attempt
+from leads.store import Lead, LeadStore
 from wechat.language import LANGUAGES
 
 log = logging.getLogger(__name__)
 
 ALERT, CONFIRMATION = "lead_sales_alert", "lead_confirmation"
-ALERTS_FUNC = "wechat.leads.alerts.send_lead_alerts"
+ALERTS_FUNC = "leads.alerts.send_lead_alerts"
 CHINA = timezone(timedelta(hours=8))     # sales work in China Standard Time (no DST)
 PLACEHOLDERS = {"status", "name", "company", "role", "need", "source", "time", "date", "lead_id"}
 SOURCE_LABELS = {"zh": {"menu": "菜单", "keyword": "关键词", "scene": "二维码", "unknown": "其他"},

@@ -14,10 +14,10 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from wechat.content.bundle import Bundle
-from wechat.content.issues import WARNING, Issue
-from wechat.content.models import Button, FrontMatter, Localized, MenuFile, Rule, RulesFile, Scene
-from wechat.content.yamlpos import Located, YamlProblem, load_yaml
+from library.bundle import Bundle
+from library.issues import WARNING, Issue
+from library.models import Button, FrontMatter, Localized, MenuFile, Rule, RulesFile, Scene
+from library.yamlpos import Located, YamlProblem, load_yaml
 
 RULES_FILE = "rules.yaml"
 MENU_FILE = "menu.yaml"

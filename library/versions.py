@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import redis as redis_lib
 
-from wechat.content.bundle import Bundle, checksum, pack, unpack
+from library.bundle import Bundle, checksum, pack, unpack
 from wechat.redis_conn import Keys
 
 _FIELDS = ("author", "created_at", "summary", "checksum")

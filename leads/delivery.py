@@ -33,14 +33,14 @@ from rq.registry import FailedJobRegistry
 
 from config import Settings
 from wechat import jobs
-from wechat.leads.store import Lead, LeadStore
+from leads.store import Lead, LeadStore
 from wechat.redis_conn import Keys
 
 log = logging.getLogger(__name__)
 
 DELIVERY_WINDOW_S = 26 * 3600     # retries span at least 24 h (the promise), with two hours to spare
-DELIVER_FUNC = "wechat.leads.delivery.deliver_lead"
-ERASE_FUNC = "wechat.leads.delivery.deliver_erasure"
+DELIVER_FUNC = "leads.delivery.deliver_lead"
+ERASE_FUNC = "leads.delivery.deliver_erasure"
 TIMEOUT = (5.0, 20.0)             # (connect, read) seconds for the CRM
 STALE_OUTBOX_S = 15 * 60          # a lead pending this long without a live job gets a fresh one
 

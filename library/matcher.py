@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from wechat.content.regex_safety import sre_constants, sre_parse
+from library.regex_safety import sre_constants, sre_parse
 
 # Punctuation a follower adds around a keyword ("KOL?", "「B站」", "教育。") that should not defeat an exact match.
 _EDGE_PUNCT = " \t\r\n.,!?;:'\"()[]{}<>~…-—_·。，！？；：、“”‘’（）【】《》「」『』"

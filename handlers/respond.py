@@ -15,9 +15,9 @@ import logging
 import random
 from typing import Any, Sequence
 
-from wechat.content.compiled import Content
-from wechat.content.matcher import exact_form
-from wechat.content.models import ReplySpec
+from library.compiled import Content
+from library.matcher import exact_form
+from library.models import ReplySpec
 from wechat.context import Context
 from wechat.replies import Article, News, Reply, Text, article_limit
 

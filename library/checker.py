@@ -13,12 +13,12 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
-from wechat.content.bundle import Bundle
-from wechat.content.issues import Issue
-from wechat.content.loader import MENU_FILE, MESSAGES_FILE, RULES_FILE, Tree, parse_bundle
-from wechat.content.matcher import exact_form, normalize
-from wechat.content.models import FLOW_NAME, Button, ReplySpec
-from wechat.content.regex_safety import backtracking_risk
+from library.bundle import Bundle
+from library.issues import Issue
+from library.loader import MENU_FILE, MESSAGES_FILE, RULES_FILE, Tree, parse_bundle
+from library.matcher import exact_form, normalize
+from library.models import FLOW_NAME, Button, ReplySpec
+from library.regex_safety import backtracking_risk
 from wechat.replies import NEWS_LIMIT_OTHER, TEXT_LIMIT_BYTES
 
 # Messages the engine and handlers ask for by name.

@@ -21,12 +21,12 @@ from dataclasses import replace
 
 import redis as redis_lib
 
-from wechat.content.bundle import checksum, read_dir
-from wechat.content.checker import REQUIRED_MESSAGES
-from wechat.content.compiled import Content, compile_bundle
-from wechat.content.issues import ContentInvalid
-from wechat.content.search import jieba_tokenizer
-from wechat.content.versions import VersionStore
+from library.bundle import checksum, read_dir
+from library.checker import REQUIRED_MESSAGES
+from library.compiled import Content, compile_bundle
+from library.issues import ContentInvalid
+from library.search import jieba_tokenizer
+from library.versions import VersionStore
 from wechat.language import LANGUAGES
 from wechat.redis_conn import Keys
 
