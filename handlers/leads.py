@@ -14,9 +14,13 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
-from wechat.flow import (Flow, FlowContentError, FlowEngine, FlowRun, FlowWording, Step, StepWording,
-                         load_wordings)
 from leads import LeadStore, enqueue_alerts, enqueue_delivery
+from wechat.flow import Flow, FlowEngine, FlowRun, Step
+from wechat.flow_wording import (    FlowContentError,
+    FlowWording,
+    StepWording,
+    load_wordings,
+)
 from wechat.replies import Reply, Text
 from wechat.router import Router
 from wechat.validators import parse_choice, parse_contact, parse_name, parse_text

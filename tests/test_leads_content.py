@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from handlers.leads import LEAD_FLOW
-from wechat.flow import FlowContentError, FlowEngine, FlowWording, load_wordings
+from wechat.flow import FlowEngine
+from wechat.flow_wording import FlowContentError, FlowWording, load_wordings
 from wechat.language import LANGUAGES
 from wechat.redis_conn import Keys
 
@@ -77,6 +78,7 @@ def test_the_live_content_version_supplies_the_wording(redis):
 def test_a_broken_flow_file_does_not_stop_the_app(make_settings, redis, tmp_path):
     """A marketer's typo in flows/lead.yaml on disk: the app starts, the published wording is used."""
     import shutil
+
     from app import create_app
     from devtools.simulator import FlaskTransport, Follower
     content = tmp_path / "content"
@@ -90,9 +92,10 @@ def test_a_broken_flow_file_does_not_stop_the_app(make_settings, redis, tmp_path
 
 def test_no_usable_flow_wording_answers_with_the_contact_text(make_settings, redis, tmp_path):
     import shutil
+
     from app import create_app
-    from library import ContentLibrary
     from devtools.simulator import FlaskTransport, Follower
+    from library import ContentLibrary
     content = tmp_path / "content"
     shutil.copytree("content", content)
     library = ContentLibrary.from_directory(str(content))                  # served without the flow below
