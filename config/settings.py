@@ -27,6 +27,8 @@ ENV_VARS: dict[str, tuple[str, Any]] = {
     "PORT": ("port", 8000),
     "SESSION_TTL_SECONDS": ("session_ttl", 1800),
     "DEDUPE_TTL_SECONDS": ("dedupe_ttl", 60),
+    "WECHAT_MAX_CLOCK_SKEW_SECONDS": ("max_clock_skew", 300),
+    "WECHAT_ACCEPT_PLAINTEXT": ("accept_plaintext", False),
     "LOG_LEVEL": ("log_level", "INFO"),
     "LEADS_WEBHOOK_URL": ("leads_webhook_url", ""),
     "LEADS_WEBHOOK_SECRET": ("leads_webhook_secret", ""),
@@ -63,6 +65,10 @@ class Settings(BaseModel):
     # WeChat retries 3x within ~15 s: a dedupe claim must outlive all three tries.
     session_ttl: int = Field(default=1800, ge=60)
     dedupe_ttl: int = Field(default=60, ge=30)
+    # A signed request whose timestamp is further than this from now is refused (WeChat's 3 tries span ~15 s).
+    max_clock_skew: int = Field(default=300, ge=30, le=86400)
+    # With an AES key set, plaintext POSTs (whose signature does not cover the body) are refused unless True.
+    accept_plaintext: bool = False
     log_level: str = "INFO"
     leads_webhook_url: str = ""
     leads_webhook_secret: str = ""

@@ -49,7 +49,10 @@ def redis(redis_url: str, key_prefix: str) -> redis_lib.Redis:
 def make_settings(redis_url: str, key_prefix: str, tmp_path) -> Callable[..., Settings]:
     def make(**overrides: Any) -> Settings:
         env = {"WECHAT_TOKEN": SAMPLE_TOKEN, "WECHAT_APPID": SAMPLE_APPID, "WECHAT_AES_KEY": SAMPLE_AES_KEY}
-        values = {"redis_url": redis_url, "key_prefix": key_prefix, "embedded_redis_dir": str(tmp_path / "var")}
+        # The suite's followers speak all three modes to one app, so plaintext stays allowed here (a migration
+        # setting); tests/test_webhook_forgery.py checks that the default refuses it.
+        values = {"redis_url": redis_url, "key_prefix": key_prefix, "embedded_redis_dir": str(tmp_path / "var"),
+                  "accept_plaintext": True}
         values.update(overrides)
         return load_settings(env, **values)
     return make

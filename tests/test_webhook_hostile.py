@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import logging
+import secrets
+import time
 
 import pytest
 
@@ -9,7 +11,8 @@ from wechat.crypto import sign
 
 
 def _signed(client, body: bytes, **extra):
-    query = {"timestamp": "1700000000", "nonce": "n0nce"}
+    """Signed as WeChat signs: the current time and a nonce never used before."""
+    query = {"timestamp": str(int(time.time())), "nonce": secrets.token_hex(6)}
     query["signature"] = sign("spamtest", query["timestamp"], query["nonce"])
     query.update(extra)
     return client.post("/wechat", query_string=query, data=body, content_type="text/xml")

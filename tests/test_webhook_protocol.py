@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import base64
+import time
 
 import pytest
 from wechatpy.crypto import PrpCrypto
@@ -12,7 +13,7 @@ from devtools.simulator import FlaskTransport, Follower
 
 
 def test_get_echoes_echostr_when_signed(client):
-    query = {"timestamp": "1409304348", "nonce": "xxxxxx", "echostr": "5837397520663397428"}
+    query = {"timestamp": str(int(time.time())), "nonce": "xxxxxx", "echostr": "5837397520663397428"}
     query["signature"] = sign(SAMPLE_TOKEN, query["timestamp"], query["nonce"])
     resp = client.get("/wechat", query_string=query)
     assert resp.status_code == 200

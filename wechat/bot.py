@@ -20,7 +20,7 @@ from wechat.messages import Message
 from wechat.redis_conn import Breaker, Keys
 from wechat.replies import Rendered, Text, render
 from wechat.router import Router
-from wechat.store import Claim, ConversationStore
+from wechat.store import Claim, ConversationStore, Delivery
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,8 @@ class Bot:
         self.breaker = Breaker()
         self.store = ConversationStore(redis, self.keys, dedupe_ttl=settings.dedupe_ttl,
                                        session_ttl=settings.session_ttl,
-                                       content_version_key=self.keys("content", "current"), breaker=self.breaker)
+                                       content_version_key=self.keys("content", "current"), breaker=self.breaker,
+                                       max_clock_skew=settings.max_clock_skew)
         self.box = (SafeModeBox(settings.wechat_token, settings.wechat_aes_key, settings.wechat_appid)
                     if settings.safe_mode_enabled else None)
         self.enqueue = enqueue
@@ -48,12 +49,14 @@ class Bot:
         self.services: dict[str, Any] = services or {}
         self.flows: Any = None   # the flow engine (lead capture); set by create_app
 
-    def handle(self, message: Message) -> str:
-        """Answer ``message`` exactly once across retries, processes and hosts; return the reply body."""
-        claim = self.store.claim(message.dedupe_key, message.openid)
-        if claim.duplicate:
-            cached = self.store.wait_for_reply(message.dedupe_key, claim.cached)
-            return cached.decode("utf-8") if cached else "success"
+    def handle(self, message: Message, delivery: Delivery | None = None) -> str:
+        """Answer ``message`` exactly once across retries, processes and hosts; return the reply body.
+
+        Raises ``Replayed`` (before any handler runs) when ``delivery``'s timestamp and nonce came with another body.
+        """
+        claim = self.store.claim(message.dedupe_key, message.openid, delivery)
+        if claim.duplicate:   # a retry: claim waited for the first try's reply
+            return claim.reply.decode("utf-8") if claim.reply else "success"
         content = self.library.current(claim.content_version)
         ctx = Context(message, dict(claim.conversation), content, self, redis_ok=claim.redis_ok)
         try:
@@ -92,10 +95,8 @@ class Bot:
 
     def health(self) -> dict[str, Any]:
         """Redis reachability and the live content version, for /healthz."""
-        try:
-            redis_ok = bool(self.redis.ping())
+        redis_ok = self.store.reachable()   # the webhook's connection and retry rule, so both see Redis alike
+        if redis_ok:
             self.breaker.reset()
-        except redis_lib.RedisError:
-            redis_ok = False
         return {"status": "ok" if redis_ok else "degraded", "redis": redis_ok,
                 "content_version": self.library.version}

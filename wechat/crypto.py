@@ -3,6 +3,7 @@
 Usage::
 
     ok = signature_valid(token, signature, timestamp, nonce)          # every request
+    ok = fresh(timestamp, max_skew=300)                               # and not replayed from a log
     box = SafeModeBox(token, aes_key, appid)
     xml = box.decrypt(encrypt, msg_signature, timestamp, nonce)       # raises Refused
     envelope = box.encrypt(reply_xml, nonce)
@@ -32,6 +33,21 @@ def signature_valid(token: str, signature: str, timestamp: str, nonce: str, *ext
     if not (signature and timestamp and nonce):
         return False
     return hmac.compare_digest(sign(token, timestamp, nonce, *extra), signature.lower())
+
+
+def fresh(timestamp: str, max_skew: int, now: float | None = None) -> bool:
+    """The signed ``timestamp`` is within ``max_skew`` seconds of now, so a triple copied from a log soon dies.
+
+    WeChat's three tries of one message span about 15 s, so a window of minutes loses nothing real.
+    """
+    if not timestamp.isascii() or not timestamp.isdigit() or len(timestamp) > 12:
+        return False
+    return abs((time.time() if now is None else now) - int(timestamp)) <= max_skew
+
+
+def body_digest(body: bytes) -> str:
+    """What the replay record remembers of a body: enough to tell a WeChat retry from a forged reuse."""
+    return hashlib.blake2b(body, digest_size=12).hexdigest()
 
 
 def new_nonce() -> str:

@@ -107,6 +107,12 @@ class Keys:
     def lock(self, openid: str) -> str:
         return self("lock", openid)
 
+    def lease(self, dedupe_key: str) -> str:
+        return self("lease", dedupe_key)
+
+    def replay(self, timestamp: str, nonce: str) -> str:
+        return self("replay", timestamp, nonce)
+
 
 class Breaker:
     """Skip Redis for a moment after it failed, so each request does not pay a timeout while it is down.

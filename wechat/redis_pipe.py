@@ -7,8 +7,14 @@ handed to the server, so Redis works on the write while the reply travels to WeC
 the request is over the write is confirmed. A follower's next message is safe even before that: it
 meets the follower's lock, which the same write releases.
 
+A connection that was used before may have died while idle (a Redis restart): a connection error on
+it is retried once on a fresh connection before the caller sees it, so the first message after Redis
+comes back is served with Redis, not without. A fresh connection that fails, or any timeout, is
+raised at once (the caller's breaker then skips Redis for a moment).
+
 Scripts are loaded on every (re)connect, so EVALSHA never meets NOSCRIPT after a Redis restart;
-only an operator's SCRIPT FLUSH could still cost one deferred write (logged).
+only an operator's SCRIPT FLUSH could still cost one deferred write (logged). Each connect also
+reads Redis's clock, so ``deadline_ms`` can tell a script when its caller will have given up.
 
 Usage::
 
@@ -22,6 +28,7 @@ import hashlib
 import logging
 import os
 import threading
+import time
 from typing import Any, Sequence
 
 import redis as redis_lib
@@ -41,18 +48,42 @@ class DeferredPipe:
         """The EVALSHA command for one of the scripts given at construction."""
         return ("EVALSHA", self.scripts[script], len(keys), *keys, *args)
 
-    def _load_scripts(self, conn: Any) -> None:
+    def _on_connect(self, conn: Any) -> None:
         for script in self.scripts:
             conn.send_command("SCRIPT", "LOAD", script)
             conn.read_response()
+        self._sync_clock(conn)
 
-    def _connection(self) -> Any:
+    def _sync_clock(self, conn: Any) -> None:
+        """Remember how far Redis's clock is from ours (to a round trip), for ``deadline_ms``."""
+        before = time.time()
+        conn.send_command("TIME")
+        seconds, micros = conn.read_response()
+        after = time.time()
+        self._local.offset_ms = int(seconds) * 1000 + int(micros) // 1000 - (before + after) * 500
+
+    def deadline_ms(self, within_s: float) -> int:
+        """Redis's clock ``within_s`` seconds from now: a script run later than this has lost its caller."""
+        return int(time.time() * 1000 + getattr(self._local, "offset_ms", 0.0) + within_s * 1000)
+
+    def resync_clock(self) -> None:
+        """Our clock or Redis's jumped: measure the offset again on this thread's connection."""
+        conn, _ = self._connection()
+        try:
+            self._drain(conn)
+            self._sync_clock(conn)
+        except BaseException:
+            self._reset(conn)
+            raise
+
+    def _connection(self) -> tuple[Any, bool]:
+        """This thread's connection and whether it served a round trip before (so it may have gone stale)."""
         local = self._local
         if getattr(local, "pid", None) != os.getpid():      # never share a socket across a fork
             conn = self.pool.make_connection()
-            conn.register_connect_callback(self._load_scripts)
-            local.conn, local.pending, local.pid = conn, 0, os.getpid()
-        return local.conn
+            conn.register_connect_callback(self._on_connect)
+            local.conn, local.pending, local.pid, local.used = conn, 0, os.getpid(), False
+        return local.conn, local.used
 
     def _drain(self, conn: Any) -> None:
         """Read the replies of earlier ``send_later`` writes; a failed one is logged, not raised."""
@@ -63,33 +94,51 @@ class DeferredPipe:
             except redis_lib.ResponseError as exc:
                 log.error("deferred redis write failed: %s", exc)
 
-    def call(self, commands: list[Command]) -> list[Any]:
-        """Send ``commands`` in one round trip and return their replies (errors are returned, not raised)."""
-        conn = self._connection()
+    def _round_trip(self, conn: Any, commands: list[Command], *, wait: bool) -> list[Any]:
+        self._drain(conn)
+        conn.send_packed_command(conn.pack_commands(commands))
+        self._local.used = True
+        if not wait:
+            self._local.pending = len(commands)
+            return []
+        replies = []
+        for _ in commands:
+            try:
+                replies.append(conn.read_response())
+            except redis_lib.ResponseError as exc:
+                replies.append(exc)
+        return replies
+
+    def _with_retry(self, commands: list[Command], *, wait: bool) -> list[Any]:
+        conn, used = self._connection()
         try:
-            self._drain(conn)
-            conn.send_packed_command(conn.pack_commands(commands))
-            replies = []
-            for _ in commands:
-                try:
-                    replies.append(conn.read_response())
-                except redis_lib.ResponseError as exc:
-                    replies.append(exc)
-            return replies
+            return self._round_trip(conn, commands, wait=wait)
+        except redis_lib.ConnectionError as exc:
+            self._reset(conn)
+            if not used:
+                raise
+            # Idle or broken since its last use (e.g. Redis restarted): once more on a fresh connection.
+            log.info("redis connection was stale (%s); retrying once on a fresh one", type(exc).__name__)
+        except BaseException:
+            self._reset(conn)
+            raise
+        try:
+            return self._round_trip(conn, commands, wait=wait)
         except BaseException:
             self._reset(conn)
             raise
 
+    def call(self, commands: list[Command]) -> list[Any]:
+        """Send ``commands`` in one round trip and return their replies (errors are returned, not raised).
+
+        Commands sent through ``call`` must be safe to run twice: after a connection error on a used
+        connection they are sent again, and Redis may have run the first copy.
+        """
+        return self._with_retry(commands, wait=True)
+
     def send_later(self, commands: list[Command]) -> None:
         """Write ``commands`` now; read their replies at the next use of this connection."""
-        conn = self._connection()
-        try:
-            self._drain(conn)
-            conn.send_packed_command(conn.pack_commands(commands))
-            self._local.pending = len(commands)
-        except BaseException:
-            self._reset(conn)
-            raise
+        self._with_retry(commands, wait=False)
 
     def flush(self) -> None:
         """Wait for the replies of earlier ``send_later`` writes (call once the HTTP response is on its way)."""
@@ -103,5 +152,8 @@ class DeferredPipe:
             self._reset(conn)
 
     def _reset(self, conn: Any) -> None:
+        if self._local.pending:
+            log.warning("%d deferred redis write(s) not confirmed (connection lost)", self._local.pending)
         self._local.pending = 0
+        self._local.used = False
         conn.disconnect()

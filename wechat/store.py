@@ -1,14 +1,20 @@
 """Retry claims, cached replies, conversations and per-follower locks in as few Redis round trips as possible.
 
-One message costs one round trip the follower waits for: ``claim`` (dedupe SET NX + follower lock +
-conversation + live content version, one Lua call). ``finish`` (cache reply + save conversation if
+One message costs one round trip the follower waits for: ``claim`` (replay record + dedupe SET NX +
+lease + follower lock + conversation + live content version, one Lua call). ``finish`` (cache reply + save conversation if
 changed + unlock, plus extra commands such as analytics counters) is written without waiting for
 Redis to answer; see ``wechat/redis_pipe.py``.
 
+A pending claim is a lease: its owner holds it for ``LEASE_MS``. A retry finding the lease alive waits
+for the owner's reply; a retry finding it gone (the worker died) takes the claim over and runs the
+handler, whose side effects stay exactly-once through job ids tied to the message. Each accepted
+(timestamp, nonce) is remembered with a digest of its message for as long as the timestamp is fresh:
+the same pair with the same message is a WeChat retry, with another message a forgery (``Replayed``).
+
 Usage::
 
-    claim = store.claim(msg.dedupe_key, msg.openid)
-    if claim.duplicate: body = store.wait_for_reply(msg.dedupe_key)
+    claim = store.claim(msg.dedupe_key, msg.openid, delivery)   # a retry waits here for the first reply
+    if claim.duplicate: body = claim.reply or b"success"
     ...
     store.finish(claim, reply_body, conversation)
 """
@@ -23,36 +29,102 @@ from typing import Any, Callable
 
 import redis as redis_lib
 
-from wechat.redis_conn import Breaker, Keys
+from wechat.crypto import Refused
+from wechat.redis_conn import SOCKET_TIMEOUT, Breaker, Keys
 from wechat.redis_pipe import DeferredPipe
 
 log = logging.getLogger(__name__)
 
-PENDING = b"P"
+PENDING = b"P"                     # a claim in flight: b"P" + the owner's token
 REPLY_PREFIX = b"R"
 # A handler holds the follower's lock at most this long; WeChat gives up on a try after 5 s anyway.
 LOCK_TTL_MS = 5000
+# The owner of a pending claim holds it this long. WeChat waits 5 s for a try, then sends the next, so a
+# message whose worker died is taken over by the 2nd try (or, if that one lands early, while it waits);
+# a live handler still running at 5 s has lost WeChat's try anyway and its follower lock expires too.
+LEASE_MS = 5000
 LOCK_WAIT_S = 4.0
 REPLY_WAIT_S = 4.5
 POLL_S = 0.02
+# Replay records outlive the freshness window by this much, for hosts whose clocks differ a little.
+REPLAY_MARGIN_S = 60
 
-# KEYS: seen, conv, lock, content version. ARGV: dedupe ttl ms, lock token, lock ttl ms.
+# KEYS: seen, conv, lock, content version, lease, replay.
+# ARGV: dedupe ttl ms, token, lock ttl ms, lease ms, deadline (Redis ms, 0: none), body digest ('': no
+#       replay check), replay ttl ms.
+# Returns {-2} when run after its caller gave up (a Redis hang): it then writes nothing, so no lock is
+# left behind for the follower's next message. {-1}: the (timestamp, nonce) came with another body.
+# {0, seen, 0, version}: a retry of a claimed message. {1, conv, locked, version}: ours (new, or taken
+# over from an owner whose lease ran out). Running it twice with one token gives the same answer.
 _CLAIM = """
-if not redis.call('SET', KEYS[1], 'P', 'NX', 'PX', ARGV[1]) then
-  return {0, redis.call('GET', KEYS[1]), 0, redis.call('GET', KEYS[4])}
+local deadline = tonumber(ARGV[5])
+if deadline > 0 then
+  local t = redis.call('TIME')
+  if t[1] * 1000 + math.floor(t[2] / 1000) > deadline then return {-2} end
 end
-local locked = redis.call('SET', KEYS[3], ARGV[2], 'NX', 'PX', ARGV[3]) and 1 or 0
-return {1, redis.call('GET', KEYS[2]), locked, redis.call('GET', KEYS[4])}
+local version = redis.call('GET', KEYS[4])
+local seen = redis.call('GET', KEYS[1])
+if ARGV[6] ~= '' then
+  local prior = redis.call('GET', KEYS[6])
+  if not prior then
+    redis.call('SET', KEYS[6], ARGV[6], 'PX', ARGV[7])
+  elseif prior ~= ARGV[6] then
+    return {-1}
+  elseif not seen then
+    return {0, false, 0, version}
+  end
+end
+local mine = 'P' .. ARGV[2]
+if seen and seen ~= mine and (string.sub(seen, 1, 1) ~= 'P' or redis.call('EXISTS', KEYS[5]) == 1) then
+  return {0, seen, 0, version}
+end
+redis.call('SET', KEYS[1], mine, 'PX', ARGV[1])
+redis.call('SET', KEYS[5], ARGV[2], 'PX', ARGV[4])
+local lock = redis.call('GET', KEYS[3])
+local locked = 0
+if not lock or lock == ARGV[2] then
+  redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3])
+  locked = 1
+end
+return {1, redis.call('GET', KEYS[2]), locked, version}
 """
-# KEYS: seen, conv, lock. ARGV: reply, dedupe ttl ms, conv mode (set|del|touch|keep), conv json, conv ttl s, token.
-_FINISH = """
+# KEYS: lock, conv. ARGV: token, lock ttl ms, deadline (Redis ms). {-2}: too late, nothing written.
+_LOCK = """
+local t = redis.call('TIME')
+if t[1] * 1000 + math.floor(t[2] / 1000) > tonumber(ARGV[3]) then return {-2} end
+local lock = redis.call('GET', KEYS[1])
+if lock and lock ~= ARGV[1] then return {0} end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-if ARGV[3] == 'set' then redis.call('SET', KEYS[2], ARGV[4], 'EX', ARGV[5])
-elseif ARGV[3] == 'del' then redis.call('DEL', KEYS[2])
-elseif ARGV[3] == 'touch' then redis.call('EXPIRE', KEYS[2], ARGV[5]) end
-if ARGV[6] ~= '' and redis.call('GET', KEYS[3]) == ARGV[6] then redis.call('DEL', KEYS[3]) end
+return {1, redis.call('GET', KEYS[2])}
+"""
+# KEYS: seen, conv, lock, lease. ARGV: reply, dedupe ttl ms, conv mode (set|del|touch|keep), conv json,
+# conv ttl s, token. Only the claim's current owner caches its reply and saves the conversation: a
+# handler that overran its lease and was taken over must not overwrite the newer owner's state.
+_FINISH = """
+if redis.call('GET', KEYS[1]) == 'P' .. ARGV[6] then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  if ARGV[3] == 'set' then redis.call('SET', KEYS[2], ARGV[4], 'EX', ARGV[5])
+  elseif ARGV[3] == 'del' then redis.call('DEL', KEYS[2])
+  elseif ARGV[3] == 'touch' then redis.call('EXPIRE', KEYS[2], ARGV[5]) end
+end
+if redis.call('GET', KEYS[4]) == ARGV[6] then redis.call('DEL', KEYS[4]) end
+if redis.call('GET', KEYS[3]) == ARGV[6] then redis.call('DEL', KEYS[3]) end
 return 1
 """
+_TOO_LATE, _REPLAYED = -2, -1
+
+
+class Replayed(Refused):
+    """A (timestamp, nonce) that came back with a different body: a forgery, not a WeChat retry."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How one request arrived: its signed (timestamp, nonce) and a digest of the message it carried."""
+
+    timestamp: str
+    nonce: str
+    digest: str
 
 
 @dataclass
@@ -65,7 +137,7 @@ class Claim:
     conversation: dict[str, Any] = field(default_factory=dict)
     conversation_raw: bytes | None = None
     lock_token: str = ""
-    cached: bytes | None = None       # on a duplicate: the cached reply or PENDING
+    cached: bytes | None = None       # on a duplicate: what the dedupe key held when we stopped waiting
     content_version: int | None = None
     redis_ok: bool = True             # False: Redis was unreachable and we fail open
 
@@ -73,31 +145,47 @@ class Claim:
     def duplicate(self) -> bool:
         return not self.owned
 
+    @property
+    def reply(self) -> bytes | None:
+        """On a duplicate: the first try's reply body, or None (still running, or answered too long ago)."""
+        if self.cached and self.cached.startswith(REPLY_PREFIX):
+            return self.cached[len(REPLY_PREFIX):]
+        return None
+
 
 class ConversationStore:
     """Dedupe claims, conversation state and reply cache, shared by every worker and host through Redis."""
 
     def __init__(self, redis: redis_lib.Redis, keys: Keys, *, dedupe_ttl: int, session_ttl: int,
-                 content_version_key: str, breaker: Breaker | None = None):
+                 content_version_key: str, breaker: Breaker | None = None, max_clock_skew: int = 300):
         self.redis = redis
         self.keys = keys
         self.dedupe_ttl_ms = dedupe_ttl * 1000
         self.session_ttl = session_ttl
+        self.max_clock_skew = max_clock_skew
         self.content_version_key = content_version_key
         self.breaker = breaker or Breaker()
-        self.pipe = DeferredPipe(redis, scripts=[_CLAIM, _FINISH])
+        self.pipe = DeferredPipe(redis, scripts=[_CLAIM, _LOCK, _FINISH])
 
     # -- step 3: claim -------------------------------------------------------------------------
-    def claim(self, dedupe_key: str, openid: str) -> Claim:
-        """Claim the message atomically; on Redis failure fail open (handle it, warn) rather than drop it."""
+    def claim(self, dedupe_key: str, openid: str, delivery: Delivery | None = None) -> Claim:
+        """Claim the message atomically; on Redis failure fail open (handle it, warn) rather than drop it.
+
+        A retry of a message in flight waits (bounded) for the first try's reply, or takes the claim over
+        when the first try's owner is gone. Raises ``Replayed`` for a (timestamp, nonce) reused with
+        another body.
+        """
         if not self.breaker.closed():
             return Claim(dedupe_key, openid, owned=True, redis_ok=False)
         token = secrets.token_hex(8)
-        keys = [self.keys.seen(dedupe_key), self.keys.conv(openid), self.keys.lock(openid), self.content_version_key]
         try:
-            result = self.pipe.call([self.pipe.evalsha(_CLAIM, keys, [self.dedupe_ttl_ms, token, LOCK_TTL_MS])])[0]
-            if isinstance(result, Exception):
-                raise result
+            result = self._run_claim(dedupe_key, openid, token, delivery)
+            if result[0] == _REPLAYED:
+                raise Replayed("timestamp and nonce already used with another body")
+            deadline = time.monotonic() + REPLY_WAIT_S
+            while not result[0] and (result[1] or b"").startswith(PENDING) and time.monotonic() < deadline:
+                time.sleep(POLL_S)   # the first try is still running: wait for its reply, or its lease to end
+                result = self._run_claim(dedupe_key, openid, token, None)
             owned, conv_raw, locked, version = result
             if owned and not locked:
                 conv_raw = self._wait_for_lock(openid, token)
@@ -109,37 +197,53 @@ class ConversationStore:
         if not owned:
             return Claim(dedupe_key, openid, owned=False, cached=conv_raw, content_version=version_num)
         return Claim(dedupe_key, openid, owned=True, conversation=_load(conv_raw), conversation_raw=conv_raw,
-                     lock_token=token if token else "", content_version=version_num)
+                     lock_token=token, content_version=version_num)
+
+    def _run_claim(self, dedupe_key: str, openid: str, token: str, delivery: Delivery | None) -> list[Any]:
+        lease = self.keys.lease(dedupe_key)
+        replay = self.keys.replay(delivery.timestamp, delivery.nonce) if delivery else lease   # unused without
+        keys = [self.keys.seen(dedupe_key), self.keys.conv(openid), self.keys.lock(openid),
+                self.content_version_key, lease, replay]
+        replay_ttl_ms = 0
+        if delivery is not None:
+            # Remembered until no host would still find the timestamp fresh.
+            replay_ttl_ms = max(1, int(delivery.timestamp) + self.max_clock_skew + REPLAY_MARGIN_S
+                                - int(time.time())) * 1000
+        return self._late_guarded(_CLAIM, keys, [self.dedupe_ttl_ms, token, LOCK_TTL_MS, LEASE_MS],
+                                  [delivery.digest if delivery else "", replay_ttl_ms])
+
+    def _late_guarded(self, script: str, keys: list[str], head: list[Any], tail: list[Any]) -> list[Any]:
+        """Run a script that refuses to write after its caller's socket timeout; if it says "too late" while
+        we are plainly still waiting, the clocks drifted: measure again and run it once more."""
+        for attempt in (1, 2):
+            deadline = self.pipe.deadline_ms(SOCKET_TIMEOUT)
+            result = self.pipe.call([self.pipe.evalsha(script, keys, [*head, deadline, *tail])])[0]
+            if isinstance(result, Exception):
+                raise result
+            if result[0] != _TOO_LATE:
+                return result
+            self.pipe.resync_clock()
+        raise redis_lib.TimeoutError("redis answered after its deadline twice")
 
     def _wait_for_lock(self, openid: str, token: str) -> bytes | None:
         """Another message from this follower is being handled: wait for it so state changes never interleave."""
         deadline = time.monotonic() + LOCK_WAIT_S
-        lock_key = self.keys.lock(openid)
+        keys = [self.keys.lock(openid), self.keys.conv(openid)]
         while time.monotonic() < deadline:
             time.sleep(POLL_S)
-            if self.redis.set(lock_key, token, nx=True, px=LOCK_TTL_MS):
-                return self.redis.get(self.keys.conv(openid))
+            result = self._late_guarded(_LOCK, keys, [token, LOCK_TTL_MS], [])
+            if result[0]:
+                return result[1]
         # The other handler overran WeChat's 5 s; its lock expires by itself. Proceed with the latest state.
         log.warning("follower lock still held after %.1fs; proceeding", LOCK_WAIT_S)
         return self.redis.get(self.keys.conv(openid))
 
-    def wait_for_reply(self, dedupe_key: str, first: bytes | None) -> bytes | None:
-        """A retry of a message still in flight: wait (bounded) for the first try's reply instead of rerunning it."""
-        value = first
-        deadline = time.monotonic() + REPLY_WAIT_S
-        while True:
-            if value is None:          # the claim expired: nothing to return, answer success
-                return None
-            if value.startswith(REPLY_PREFIX):
-                return value[len(REPLY_PREFIX):]
-            if time.monotonic() >= deadline:
-                return None
-            time.sleep(POLL_S)
-            try:
-                value = self.redis.get(self.keys.seen(dedupe_key))
-            except redis_lib.RedisError:
-                self.breaker.trip()
-                return None
+    def reachable(self) -> bool:
+        """Whether Redis answers, asked the way the webhook asks it (same connection, same retry)."""
+        try:
+            return self.pipe.call([("PING",)])[0] in (b"PONG", "PONG", True)
+        except redis_lib.RedisError:
+            return False
 
     # -- step 5: persist -------------------------------------------------------------------------
     def finish(self, claim: Claim, reply_body: str, conversation: dict[str, Any],
@@ -154,7 +258,8 @@ class ConversationStore:
             mode = "touch"
         else:
             mode = "set"
-        keys = [self.keys.seen(claim.dedupe_key), self.keys.conv(claim.openid), self.keys.lock(claim.openid)]
+        keys = [self.keys.seen(claim.dedupe_key), self.keys.conv(claim.openid), self.keys.lock(claim.openid),
+                self.keys.lease(claim.dedupe_key)]
         args = [REPLY_PREFIX + reply_body.encode("utf-8"), self.dedupe_ttl_ms, mode, new_raw or b"",
                 self.session_ttl, claim.lock_token]
         try:
