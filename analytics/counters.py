@@ -33,8 +33,12 @@ UNMATCHED_KEPT = 500                           # per day; the rarest are dropped
 UNMATCHED_MAX_CHARS = 60
 TRIM_EVERY = 50                                # unmatched writes between two trims (per process)
 FOLLOWERS_REMEMBERED = 50_000                  # openids this process already counted today (memory only)
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
-_DIGITS = re.compile(r"\+?\d[\d\s-]{4,}\d")    # phone numbers, order numbers, ids: personal or useless
+# Both masks run in linear time whatever the text: each run of candidate characters is taken whole
+# (possessive) and judged once, so no start position rescans the text (the old patterns backtracked
+# over every suffix of a long run: quadratic). An email is a run followed by "@domain.tld".
+_EMAIL = re.compile(r"[\w.+-]++(?:@[\w-]++(?:\.[\w-]++)+)?")
+_DIGITS = re.compile(r"\+?\d(?:[\s-]*+\d)*+")    # runs of digits; 6+ characters are masked (phones, ids)
+DIGITS_MASKED_FROM = 6
 
 
 def today(now: dt.datetime | None = None) -> dt.date:
@@ -48,8 +52,8 @@ def day_key(keys: Keys, day: dt.date, suffix: str = "") -> str:
 
 def mask(text: str) -> str:
     """A follower's text as it may be stored: no email addresses or long digit runs, bounded length."""
-    text = _EMAIL.sub("<email>", " ".join(text.split()))
-    text = _DIGITS.sub("<number>", text)
+    text = _EMAIL.sub(lambda m: "<email>" if "@" in m.group() else m.group(), " ".join(text.split()))
+    text = _DIGITS.sub(lambda m: "<number>" if len(m.group().lstrip("+")) >= DIGITS_MASKED_FROM else m.group(), text)
     return text[:UNMATCHED_MAX_CHARS]
 
 

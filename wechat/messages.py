@@ -4,6 +4,7 @@ Usage::
 
     msg = parse_message(body)          # raises MalformedMessage on bad or hostile XML
     msg.openid, msg.dedupe_key, msg.scene
+    msg.content                        # at most MAX_FIELD_CHARS characters, like every field
 """
 from __future__ import annotations
 
@@ -14,6 +15,13 @@ from typing import Mapping
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
+
+# The most of any one field (Content, Recognition, a link's Description...) that the bot ever looks at,
+# cut once here so no regex, tokenizer, search or counter downstream can be made to work harder.
+# Followers type a question or a form answer: a line or two. No route reads more than 500 characters
+# (a form answer; search reads 200, unmatched samples keep 60), so 1,000 keeps everything a person
+# writes and bounds what a pasted essay or a forged megabyte costs.
+MAX_FIELD_CHARS = 1000
 
 # Follower-initiated message types: WeChat shows only one article in a news reply to these.
 FOLLOWER_MESSAGE_TYPES = frozenset({"text", "image", "voice", "video", "shortvideo", "location", "link"})
@@ -99,7 +107,8 @@ def parse_xml_fields(body: bytes | str) -> dict[str, str]:
 
 
 def message_from_fields(fields: Mapping[str, str]) -> Message:
-    """Build a ``Message``, refusing bodies that lack what every WeChat message has."""
+    """Build a ``Message``, refusing bodies that lack what every WeChat message has; every field is capped."""
+    fields = {name: value[:MAX_FIELD_CHARS] for name, value in fields.items()}
     missing = [name for name in ("ToUserName", "FromUserName", "MsgType") if not fields.get(name)]
     if missing:
         raise MalformedMessage(f"missing {', '.join(missing)}")

@@ -8,9 +8,10 @@ Usage::
 from __future__ import annotations
 
 import time
-import unicodedata
+from itertools import takewhile
 from dataclasses import dataclass, field
 
+import regex
 from wechatpy import replies as wx
 
 from wechat.messages import Message
@@ -97,27 +98,41 @@ def _cdata_safe(text: str) -> str:
     return text.replace("]]>", "]]]]><![CDATA[>")
 
 
-def _is_joiner(ch: str) -> bool:
-    return ch in "\u200d\ufe0e\ufe0f" or unicodedata.combining(ch) > 0 or 0x1F3FB <= ord(ch) <= 0x1F3FF
+# One user-perceived character (Unicode extended grapheme cluster): a flag, a ZWJ family, a skin-toned
+# hand, a letter with its combining marks. A cut between two of these never splits what a follower sees.
+_GRAPHEME = regex.compile(r"\X")
+
+
+def _cluster_ends(text: str, limit: int) -> list[int]:
+    """Where each whole grapheme cluster ends (code point offsets), for as many as fit in ``limit`` UTF-8 bytes."""
+    ends, used = [], 0
+    for match in _GRAPHEME.finditer(text):
+        used += len(match.group().encode("utf-8"))
+        if used > limit:
+            break
+        ends.append(match.end())
+    return ends
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT_BYTES) -> tuple[str, str]:
-    """Split ``text`` so the head is at most ``limit`` UTF-8 bytes, never inside a character or emoji sequence.
+    """Split ``text`` so the head is at most ``limit`` UTF-8 bytes, never inside a character or grapheme cluster.
 
-    Prefers to cut at a line break or space in the last fifth of the head.
+    Prefers to cut after a line break or space in the last fifth of the head.
     """
     encoded = text.encode("utf-8")
     if len(encoded) <= limit:
         return text, ""
-    cut = len(encoded[:limit].decode("utf-8", errors="ignore"))  # whole code points only
-    # Do not separate a base character from its modifiers, variation selectors or ZWJ sequence.
-    while cut > 0 and (_is_joiner(text[cut]) or text[cut - 1] == "\u200d"):
-        cut -= 1
-    window = text[max(0, cut - cut // 5):cut]
+    ends = _cluster_ends(text, limit)
+    if not ends:   # one cluster longer than a whole reply (a pile of combining marks): whole code points then
+        cut = len(encoded[:limit].decode("utf-8", errors="ignore"))
+        return text[:cut], text[cut:]
+    cut = ends[-1]
+    floor = cut - cut // 5
+    window = list(takewhile(lambda end: end > floor, reversed(ends)))   # the last fifth, latest first
     for sep in ("\n", "。", ". ", " ", "，", ", "):
-        pos = window.rfind(sep)
-        if pos > 0:
-            cut = cut - len(window) + pos + len(sep)
+        found = next((end for end in window if end - len(sep) > floor and text.endswith(sep, 0, end)), None)
+        if found is not None:
+            cut = found
             break
     return text[:cut], text[cut:].lstrip()
 
