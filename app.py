@@ -23,6 +23,7 @@ from library import ContentLibrary
 from wechat.context import SideEffect
 from wechat.custom_messages import CustomQuota
 from wechat.jobs import enqueue_side_effect
+from wechat.redaction import redact_handlers
 from wechat.redis_conn import Keys, connect
 from wechat.router import Router
 from wechat.webhook import MAX_BODY_BYTES, create_blueprint
@@ -54,6 +55,7 @@ def queue_side_effects(bot: Bot, effects: list[SideEffect]) -> None:
 def configure_logging(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s %(process)d: %(message)s")
+    redact_handlers(logging.getLogger())   # no WeChat query string in any app or worker log line
 
 
 def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | None = None,

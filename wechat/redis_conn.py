@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass
 
 import redis as redis_lib
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from config import Settings
 
@@ -78,6 +80,15 @@ def resolve_url(settings: Settings) -> str:
     return settings.redis_url or embedded_url(settings.embedded_redis_dir)
 
 
+def fail_fast_retry() -> Retry:
+    """One retry, at once, and only after a connection error (a pooled connection that died while idle).
+
+    redis-py's default retries timeouts too, ten times with backoff: against a hung Redis that holds a
+    request for many seconds, past WeChat's 5 s. A timeout is raised at once and the breaker takes over.
+    """
+    return Retry(NoBackoff(), 1, supported_errors=(redis_lib.ConnectionError,))
+
+
 def connect(settings: Settings, url: str | None = None) -> redis_lib.Redis:
     """A client with short timeouts, so an unreachable Redis degrades the bot instead of stalling it."""
     return redis_lib.Redis.from_url(
@@ -85,6 +96,7 @@ def connect(settings: Settings, url: str | None = None) -> redis_lib.Redis:
         socket_timeout=SOCKET_TIMEOUT,
         socket_connect_timeout=CONNECT_TIMEOUT,
         health_check_interval=30,
+        retry=fail_fast_retry(),
         decode_responses=False,
     )
 

@@ -91,7 +91,9 @@ def create_blueprint(bot: Bot) -> Blueprint:
     @bp.route("/wechat", methods=["OPTIONS"])
     def options() -> Response:
         """No CORS here: WeChat never sends OPTIONS, and a browser has no business posting to the webhook."""
-        return Response(status=204, headers={"Allow": "GET, POST"})
+        response = Response(status=204, headers={"Allow": "GET, POST"})
+        del response.headers["Content-Type"]
+        return response
 
     @bp.post("/wechat", provide_automatic_options=False)
     def receive() -> Response:
