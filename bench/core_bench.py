@@ -24,25 +24,29 @@ from wechat.crypto import SafeModeBox, sign  # noqa: E402
 
 TOKEN, APPID = "benchtoken", "wx2c2769f8efd9abc2"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
-TIMESTAMP, NONCE = "1700000000", "benchnonce"
+
+
+def signed_line(xml: str, timestamp: str, nonce: str, box: SafeModeBox | None = None) -> str:
+    """One request for wrk_bodies.lua, ``query<TAB>body``, signed as WeChat signs: a nonce never used before and
+    a timestamp within the freshness window (the webhook refuses stale ones and reused (timestamp, nonce) pairs)."""
+    query = f"signature={sign(TOKEN, timestamp, nonce)}&timestamp={timestamp}&nonce={nonce}"
+    if box is not None:
+        enc = re.search(r"<Encrypt><!\[CDATA\[(.*?)\]\]>", box.encrypt(xml, nonce, timestamp)).group(1)
+        xml = f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><Encrypt><![CDATA[{enc}]]></Encrypt></xml>"
+        query += f"&encrypt_type=aes&msg_signature={sign(TOKEN, timestamp, nonce, enc)}"
+    return f"{query}\t{xml}\n"
 
 
 def make_bodies(path: str, count: int, safe: bool, run: str) -> None:
-    box = SafeModeBox(TOKEN, AES_KEY, APPID)
+    """``count`` text messages with unique MsgIds and nonces, signed now (use them within WeChat's 300 s window)."""
+    box = SafeModeBox(TOKEN, AES_KEY, APPID) if safe else None
+    timestamp = str(int(time.time()))
     with open(path, "w") as fh:
         for i in range(count):
             xml = (f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><FromUserName><![CDATA[o_bench_{i % 500}]]>"
-                   f"</FromUserName><CreateTime>{TIMESTAMP}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
+                   f"</FromUserName><CreateTime>{timestamp}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
                    f"<Content><![CDATA[qwerty {run}]]></Content><MsgId>{run}{i:08d}</MsgId></xml>")
-            if safe:
-                enc = re.search(r"<Encrypt><!\[CDATA\[(.*?)\]\]>", box.encrypt(xml, NONCE, TIMESTAMP)).group(1)
-                xml = f"<xml><ToUserName><![CDATA[gh_bench]]></ToUserName><Encrypt><![CDATA[{enc}]]></Encrypt></xml>"
-            fh.write(xml + "\n")
-
-
-def query(safe: bool) -> str:
-    q = f"signature={sign(TOKEN, TIMESTAMP, NONCE)}&timestamp={TIMESTAMP}&nonce={NONCE}"
-    return q + "&encrypt_type=aes" if safe else q
+            fh.write(signed_line(xml, timestamp, f"n{run}x{i}", box))
 
 
 def run_wrk(url: str, bodies: str, q: str, seconds: int, connections: int) -> dict[str, float]:
@@ -66,8 +70,9 @@ def main() -> None:
         sys.exit("wrk not found: apt-get install wrk")
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/9")
     prefix = f"bench-{uuid.uuid4().hex[:8]}:"
+    # Plaintext rows need WECHAT_ACCEPT_PLAINTEXT: with an AES key set, plaintext POSTs are refused by default.
     env = {"WECHAT_TOKEN": TOKEN, "WECHAT_APPID": APPID, "WECHAT_AES_KEY": AES_KEY, "REDIS_URL": redis_url,
-           "REDIS_KEY_PREFIX": prefix, "LOG_LEVEL": "WARNING"}
+           "REDIS_KEY_PREFIX": prefix, "LOG_LEVEL": "WARNING", "WECHAT_ACCEPT_PLAINTEXT": "true"}
     tmp = tempfile.mkdtemp(prefix="wxbot-bench-")
     results: dict[str, dict[str, float]] = {}
     try:
@@ -75,12 +80,10 @@ def main() -> None:
                                 ("full path, plaintext", "app:create_app()", False),
                                 ("full path, safe mode", "app:create_app()", True)):
             bodies = os.path.join(tmp, f"{len(results)}.txt")
-            make_bodies(bodies, args.bodies, safe, run=f"{len(results) + 1}{int(time.time()) % 100000:05d}")
-            if safe:
-                bodies = _sign_each(bodies, tmp)
             server = LiveServer(env, app=app, workers=2, threads=None).start()   # gunicorn's default sync workers
+            make_bodies(bodies, args.bodies, safe, run=f"{len(results) + 1}{int(time.time()) % 100000:05d}")
             try:
-                results[name] = run_wrk(server.url + "/wechat", bodies, query(False), args.seconds, args.connections)
+                results[name] = run_wrk(server.url + "/wechat", bodies, "", args.seconds, args.connections)
             finally:
                 server.stop()
             if results[name]["requests"] > args.bodies:
@@ -93,17 +96,6 @@ def main() -> None:
     for name, r in results.items():
         print(f"{name:<24}{r['rps']:>10.0f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['errors']:>8}{r['rps'] / floor:>10.0%}")
     print(f"(gunicorn sync workers x2, {args.connections} connections, {args.seconds}s each, Redis {redis_url})")
-
-
-def _sign_each(path: str, tmp: str) -> str:
-    """Safe mode: msg_signature covers each body's Encrypt field; store 'query<TAB>body' lines for the Lua script."""
-    out = os.path.join(tmp, "signed.txt")
-    base = query(True)
-    with open(path) as src, open(out, "w") as dst:
-        for line in src:
-            enc = re.search(r"<Encrypt><!\[CDATA\[(.*?)\]\]>", line).group(1)
-            dst.write(f"{base}&msg_signature={sign(TOKEN, TIMESTAMP, NONCE, enc)}\t{line}")
-    return out
 
 
 def _cleanup(url: str, prefix: str) -> None:

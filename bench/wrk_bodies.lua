@@ -1,4 +1,5 @@
--- Feed wrk one pre-built request body per request, each with a unique MsgId, split across threads.
+-- Feed wrk one pre-built request per request, split across threads. Each line is "query<TAB>body" (signed
+-- with its own nonce, as WeChat signs) or just a body sent with the query string given as the third argument.
 local threads = {}
 local counter = 0
 
@@ -25,7 +26,7 @@ function request()
   if n > #bodies then n = 1; wrapped = true end
   local line = bodies[n]
   local tab = string.find(line, "\t", 1, true)
-  if tab then  -- safe mode: a per-body query string (msg_signature) before the tab
+  if tab then  -- a per-request query string before the tab
     return wrk.format("POST", "/wechat?" .. string.sub(line, 1, tab - 1), {["Content-Type"] = "text/xml"},
                       string.sub(line, tab + 1))
   end
