@@ -108,3 +108,40 @@ def test_more_sends_the_rest_through_the_webhook(follower, bot, monkeypatch):
     pieces.append(reply.content)
     assert re.sub(r"\s", "", "".join(pieces)) == re.sub(r"\s", "", long_text)
     assert "没有更多" in follower.send("MORE").content
+
+
+# Extended grapheme clusters a follower sees as one character; a cut inside any of them shows garbage.
+CLUSTERS = {
+    "flag": "🇨🇳",                                          # two regional indicators
+    "england": "🏴\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F",   # tag sequence
+    "zwj family": "👨‍👩‍👧‍👦",
+    "skin tone": "👍🏽",
+    "skin tone + zwj": "🧑🏿‍💻",
+    "combining marks": "e\u0301\u0323",                     # e + acute + dot below
+    "hangul jamo": "\u1100\u1161\u11a8",
+    "keycap": "1\ufe0f\u20e3",
+}
+
+
+@pytest.mark.parametrize("name", list(CLUSTERS))
+@pytest.mark.parametrize("lead", [0, 1, 2, 3, 5, 7])
+def test_long_text_is_cut_between_grapheme_clusters(name, lead):
+    cluster = CLUSTERS[name]
+    text = "x" * lead + cluster * (3000 // len(cluster.encode()))
+    head, rest = split_text(text, 2048)
+    assert len(head.encode()) <= 2048 and head + rest == text
+    assert head[lead:] == cluster * ((len(head) - lead) // len(cluster)), f"{name} split at the cut"
+    assert rest.startswith(cluster)
+
+
+def test_a_cut_at_a_space_never_takes_a_combining_mark_from_it():
+    text = "abc \u0301" * 600                   # the mark belongs to the space before it
+    head, rest = split_text(text, 2048)
+    assert len(head.encode()) <= 2048 and head + rest == text
+    assert not rest.startswith("\u0301")
+
+
+def test_one_cluster_longer_than_a_reply_is_still_cut_on_a_code_point():
+    zalgo = "a" + "\u0301" * 3000
+    head, rest = split_text(zalgo, 2048)
+    assert head and len(head.encode()) <= 2048 and head + rest == zalgo
