@@ -115,3 +115,11 @@ def test_encrypted_request_refused_when_safe_mode_not_configured(make_settings, 
     follower = Follower(FlaskTransport(app.test_client()), SAMPLE_TOKEN, aes_key=SAMPLE_AES_KEY,
                         appid=SAMPLE_APPID, mode="safe")
     assert follower.send("hi").status == 403
+
+
+def test_non_ascii_signature_is_refused_not_a_crash(client):
+    for name in ("signature", "msg_signature"):
+        query = {"signature": "ä" * 40, "timestamp": "1", "nonce": "2", "encrypt_type": "aes"}
+        query[name] = "签名" * 20
+        resp = client.post("/wechat", query_string=query, data=b"<xml/>")
+        assert resp.status_code == 403

@@ -32,7 +32,9 @@ def signature_valid(token: str, signature: str, timestamp: str, nonce: str, *ext
     """Constant-time comparison, so the signature cannot be guessed byte by byte from timings."""
     if not (signature and timestamp and nonce):
         return False
-    return hmac.compare_digest(sign(token, timestamp, nonce, *extra), signature.lower())
+    # Bytes, not str: compare_digest raises TypeError on a str with non-ASCII characters (a forged query).
+    return hmac.compare_digest(sign(token, timestamp, nonce, *extra).encode(),
+                               signature.lower().encode("utf-8", "replace"))
 
 
 def fresh(timestamp: str, max_skew: int, now: float | None = None) -> bool:
