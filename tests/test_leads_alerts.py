@@ -42,7 +42,7 @@ def content_dir(tmp_path) -> Path:
 def alert_settings(make_settings, fake, content_dir, redis, key_prefix):
     yield make_settings(wechat_appid=fake.appid, wechat_secret=fake.secret, wechat_api_base_url=fake.url,
                         content_dir=str(content_dir), sales_openids="o_sales_anna, o_sales_bo")
-    jobs._runtime = None
+    jobs.reset_runtime()
     cleanup(redis, key_prefix)
 
 
@@ -149,7 +149,7 @@ def test_no_template_id_means_no_message(make_settings, fake, redis, key_prefix)
         assert send_lead_alerts(lead_id, 1) == {}
         assert sent(fake) == []
     finally:
-        jobs._runtime = None
+        jobs.reset_runtime()
         cleanup(redis, key_prefix)
 
 
