@@ -14,7 +14,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONTENT = os.path.join(ROOT, "content")
 
 KOL_ZH = "中国偶像经济：KOL与KOC有何不同"
-KOL_EN = "China's Idol Economy: How KOLs and KOCs Differ"
+KOL_EN = "China's Idol Economy: KOLs vs KOCs"
 WEIBO_ZH_URL = "https://insights.example.com/zh/weibo-2021"
 WEIBO_EN_URL = "https://insights.example.com/en/weibo-2021"
 
@@ -79,11 +79,11 @@ def test_unknown_menu_key_gets_help(follower):
 
 
 def test_several_articles_to_a_typed_keyword_become_a_numbered_list(follower, bot):
-    listed = follower.send("小红书")
+    listed = follower.send("B站与Z世代")
     assert listed.type == "text"
-    assert "1 或 2" in listed.content and "1. 中国偶像经济" in listed.content and "2. " in listed.content
+    assert "1 或 2" in listed.content and "1. B站：" in listed.content and "2. " in listed.content
     picked = follower.send("２")                                      # full-width digit
-    assert picked.type == "news" and picked.articles[0]["Url"].endswith("/zh/amx-ayayi-metahuman")
+    assert picked.type == "news" and picked.articles[0]["Url"].endswith("/zh/bilibili-luxury-brands")
     assert not bot.store.load(follower.openid).choices
     again = follower.send("2")                                       # the list was used up
     assert again.type != "news"
@@ -132,7 +132,7 @@ def test_without_a_flow_engine_contact_gets_the_contact_text(follower, bot):
 
 def test_expo_qr_scene_welcomes_and_starts_the_flow(follower, bot):
     reply = follower.subscribe(scene="expo2026")
-    assert reply.content.startswith("感谢您在 2026 中国国际大数据博览会现场扫码关注！")
+    assert reply.content.startswith("感谢您在 2026 中国国际大数据产业博览会现场扫码关注！")
     session = bot.store.load(follower.openid)
     assert session.state.startswith("lead:") and session.scene == "expo2026"
     assert session.flow.source["kind"] == "scene" and session.flow.source["key"] == "expo2026"
@@ -154,8 +154,15 @@ def test_scan_of_a_known_scene_uses_its_welcome(follower):
 
 
 def test_menu_button_names_can_be_typed(follower):
-    assert len(follower.send("本周速览").content.splitlines()) == 9      # header + 8 numbered titles
+    assert len(follower.send("2021年回顾").content.splitlines()) == 9    # header + 8 numbered titles
     assert follower.send("B站与Z世代").type == "text"                     # two articles: a list
+
+
+def test_asking_for_the_latest_news_is_told_the_roundups_are_from_2021(follower):
+    reply = follower.send("本周速览")
+    assert reply.type == "text" and "2021 年" in reply.content and "「2021年回顾」" in reply.content
+    follower.send("English")
+    assert '"2021 roundup"' in follower.send("latest news").content
 
 
 # -- rule kinds and priorities on a purpose-built tree -----------------------------------------------------
