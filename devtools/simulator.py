@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 
 import defusedxml.ElementTree as SafeET
 
-from wechat.crypto import SafeModeBox, sign
+from wechat.crypto import Refused, SafeModeBox, sign
 
 _msg_ids = itertools.count(int(time.time() * 1000) * 1000 + secrets.randbelow(1000))
 
@@ -179,11 +179,11 @@ class Follower:
         if "Encrypt" in fields:
             if self.box is None:
                 raise AssertionError("encrypted reply but the simulator has no key")
-            if sign(self.token, fields["TimeStamp"], fields["Nonce"], fields["Encrypt"]) != fields["MsgSignature"]:
-                raise AssertionError("reply MsgSignature does not verify")
-            from wechatpy.crypto import PrpCrypto
-
-            raw = PrpCrypto(self.box.key).decrypt(fields["Encrypt"], self.box.appid).encode("utf-8")
+            try:    # checks the reply's MsgSignature and AppID as WeChat would
+                raw = self.box.decrypt(fields["Encrypt"], fields["MsgSignature"], fields["TimeStamp"],
+                                       fields["Nonce"]).encode("utf-8")
+            except Refused as exc:
+                raise AssertionError(f"encrypted reply does not verify: {exc}") from None
             fields = _fields(raw)
             encrypted = True
         else:

@@ -1,7 +1,9 @@
 """Leads: durable capture (Redis stream + current view), CRM webhook delivery, template alerts, export."""
-from leads.alerts import enqueue_alerts, load_template_configs
-from leads.delivery import enqueue_delivery, enqueue_erasure, reconcile, retry_lead
+from leads.alerts import load_template_configs, send_lead_alerts
+from leads.delivery import deliver_erasure, deliver_lead, enqueue_delivery, reconcile, retry_lead
+from leads.intake import LeadIntake, alerts_job_id, delivery_job_id, erasure_job_id
 from leads.store import Capture, Lead, LeadStore
 
-__all__ = ["Capture", "Lead", "LeadStore", "enqueue_alerts", "enqueue_delivery", "enqueue_erasure",
-           "load_template_configs", "reconcile", "retry_lead"]
+__all__ = ["Capture", "Lead", "LeadIntake", "LeadStore", "alerts_job_id", "deliver_erasure", "deliver_lead",
+           "delivery_job_id", "enqueue_delivery", "erasure_job_id", "load_template_configs", "reconcile",
+           "retry_lead", "send_lead_alerts"]

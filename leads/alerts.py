@@ -6,7 +6,7 @@ announced and no personal data sits in the queue). Configured in ``content/templ
 Usage::
 
     configs = load_template_configs("content")          # validated; raises TemplateConfigError
-    enqueue_alerts(redis, settings, lead_id, revision)  # in the request; the worker runs send_lead_alerts
+    ctx.defer(send_lead_alerts, job_id=alerts_job_id(lead_id, revision), lead_id=lead_id, revision=revision)
 """
 from __future__ import annotations
 
@@ -18,19 +18,16 @@ from datetime import datetime, timedelta, timezone
 from string import Formatter
 from typing import Any
 
-import redis as redis_lib
 import yaml
 
 from config import Settings
-from wechat import jobs
-from leads.delivery import final_attempt
 from leads.store import Lead, LeadStore
+from wechat import jobs
 from wechat.language import LANGUAGES
 
 log = logging.getLogger(__name__)
 
 ALERT, CONFIRMATION = "lead_sales_alert", "lead_confirmation"
-ALERTS_FUNC = "leads.alerts.send_lead_alerts"
 CHINA = timezone(timedelta(hours=8))     # sales work in China Standard Time (no DST)
 PLACEHOLDERS = {"status", "name", "company", "role", "need", "source", "time", "date", "lead_id"}
 SOURCE_LABELS = {"zh": {"menu": "菜单", "keyword": "关键词", "scene": "二维码", "unknown": "其他"},
@@ -146,6 +143,7 @@ def build_messages(lead: Lead, settings: Settings, configs: dict[str, dict[str, 
 
 
 # -- the job ----------------------------------------------------------------------------------------
+@jobs.job()
 def send_lead_alerts(lead_id: str, revision: int) -> dict[str, str]:
     """Send this revision's alerts and confirmation; each message at most once (send_template checks its status)."""
     from wechat.templates import TemplateRetryLater, record_status, send_template
@@ -159,7 +157,7 @@ def send_lead_alerts(lead_id: str, revision: int) -> dict[str, str]:
         return {"skipped": "not_configured"}
     results: dict[str, str] = {}
     retry_later: TemplateRetryLater | None = None
-    final = final_attempt()
+    final = jobs.is_final_attempt()
     for msg in build_messages(lead, rt.settings, load_template_configs(rt.settings.content_dir)):
         rt.limiter.wait("template")
         try:
@@ -173,8 +171,3 @@ def send_lead_alerts(lead_id: str, revision: int) -> dict[str, str]:
     if retry_later is not None:
         raise retry_later          # RQ retries; messages already sent are skipped next time
     return results
-
-
-def enqueue_alerts(redis: redis_lib.Redis, settings: Settings, lead_id: str, revision: int) -> str:
-    return jobs.enqueue(redis, settings, ALERTS_FUNC, {"lead_id": lead_id, "revision": revision},
-                        job_id=f"lead-{lead_id}-r{revision}-alerts")

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from library.bundle import Bundle
+from library.display_limits import check_display_limits
 from library.issues import Issue
 from library.loader import MENU_FILE, MESSAGES_FILE, RULES_FILE, Tree, parse_bundle
 from library.matcher import exact_form, normalize
 from library.models import FLOW_NAME, Button, ReplySpec
 from library.regex_safety import backtracking_risk
+from library.review_terms import check_review_terms
 from wechat.replies import NEWS_LIMIT_OTHER, TEXT_LIMIT_BYTES
 
 # Messages the engine and handlers ask for by name.
@@ -33,7 +35,8 @@ TOP_NAME_BYTES, SUB_NAME_BYTES, KEY_BYTES, URL_BYTES = 16, 60, 128, 1024
 MENU_KEY = re.compile(r"^MENU_[A-Z0-9_]+$")
 # WeChat scene strings (permanent QR codes) are 1-64 characters.
 SCENE_MAX = 64
-# From content/articles/README.md: what fits on a news card.
+# Hard limits (errors), from the MP editor's 64-character title and 120-character summary. What a phone
+# shows is far less: library/display_limits.py warns above that.
 TITLE_MAX = {"en": 64, "zh": 32}
 SUMMARY_MAX = {"en": 120, "zh": 60}
 
@@ -79,6 +82,8 @@ class _Checker:
         self.check_menu()
         self.check_scenes()
         self.check_dead_articles()
+        check_display_limits(self.tree)
+        check_review_terms(self.tree)
 
     # -- replies (shared by rules, menu and scenes) ----------------------------------------------
     def check_reply(self, spec: ReplySpec, file: str, path: tuple[Any, ...], *, in_random: bool = False) -> None:

@@ -23,8 +23,9 @@ RULES_FILE = "rules.yaml"
 MENU_FILE = "menu.yaml"
 MESSAGES_FILE = "messages.yaml"
 KNOWN_DIRS = ("articles/", "flows/", "templates/")
-# Root files other parts of the bot read from the live version (e.g. template messages for the worker).
-OTHER_KNOWN_FILES = ("templates.yaml",)
+# Root files other parts of the bot read from the live version (e.g. template messages for the worker),
+# or that only the check reads (review_terms.yaml: words that risk WeChat's content review).
+OTHER_KNOWN_FILES = ("templates.yaml", "review_terms.yaml")
 _MESSAGES = TypeAdapter(dict[str, Localized])
 _SCENES = TypeAdapter(dict[str, Scene])
 

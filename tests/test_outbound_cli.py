@@ -99,18 +99,18 @@ def test_jobs_commands(runner):
     assert "requeued 0 job(s)" in runner.invoke(args=["jobs", "retry-all"]).output
 
 
-def test_worker_command_runs_queued_jobs(runner, fake_wechat, outbound_settings, outbound_redis):
+def test_worker_command_runs_queued_jobs(runner, fake_wechat, outbound_settings, redis):
     from wechat import jobs
-    from wechat.custom_messages import CustomQuota
+    from wechat.custom_messages import CustomQuota, send_deferred_answer
     from wechat.redis_conn import Keys
 
-    CustomQuota(outbound_redis, Keys(outbound_settings.key_prefix)).record_interaction("o1", "subscribe")
-    jobs.enqueue_side_effect(outbound_redis, outbound_settings, "wechat.jobs.send_deferred_answer",
-                             {"openid": "o1", "reply": {"type": "text", "content": "欢迎"}}, "o1:subscribe")
+    CustomQuota(redis, Keys(outbound_settings.key_prefix)).record_interaction("o1", "subscribe")
+    jobs.enqueue(redis, outbound_settings, send_deferred_answer,
+                 {"openid": "o1", "reply": {"type": "text", "content": "欢迎"}}, job_id="o1:subscribe")
     try:
         result = runner.invoke(args=["worker", "--burst"])
     finally:
-        jobs._runtime = None
+        jobs.reset_runtime()
     assert result.exit_code == 0, result.output
     [sent] = fake_wechat.requests_to("/cgi-bin/message/custom/send")
     assert sent.json["text"]["content"] == "欢迎"
@@ -166,7 +166,7 @@ def _try(func):
         return None
 
 
-def test_menu_publish_uses_the_live_content_version(runner, fake_wechat, outbound_settings, outbound_redis):
+def test_menu_publish_uses_the_live_content_version(runner, fake_wechat, outbound_settings, redis):
     """What WeChat shows must match what the bot answers: the published version, not the files on disk."""
     from library.bundle import read_dir
     from library.publishing import publish
@@ -175,7 +175,7 @@ def test_menu_publish_uses_the_live_content_version(runner, fake_wechat, outboun
 
     bundle = dict(read_dir(str(ROOT / "content")))
     bundle["menu.yaml"] = bundle["menu.yaml"].replace('{zh: "洞察", en: "Insights"}', '{zh: "行业洞察", en: "Insights"}')
-    publish(VersionStore(outbound_redis, Keys(outbound_settings.key_prefix)), bundle, author="test")
+    publish(VersionStore(redis, Keys(outbound_settings.key_prefix)), bundle, author="test")
     result = runner.invoke(args=["menu", "publish"])
     assert result.exit_code == 0, result.output
     assert "live content version" in result.output

@@ -125,6 +125,10 @@ class Keys:
     def replay(self, timestamp: str, nonce: str) -> str:
         return self("replay", timestamp, nonce)
 
+    def content_current(self) -> str:
+        """The live content version's number: read with every claim, set by publish and rollback."""
+        return self("content", "current")
+
 
 class Breaker:
     """Skip Redis for a moment after it failed, so each request does not pay a timeout while it is down.

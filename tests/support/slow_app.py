@@ -10,26 +10,28 @@ from __future__ import annotations
 
 import os
 import time
+from typing import Any
 
 from app import build_router, create_app
-from wechat.jobs import enqueue_side_effect
+from tests.support.outbound_jobs import noop
+from wechat.jobs import enqueue
 from wechat.context import Context
 from wechat.replies import Reply, Text
 from wechat.router import Router
 
 probe = Router("probe")
+_counter: dict[str, Any] = {}     # the app's Redis and keys, set by create_probe_app (test code only)
 
 
 def _count(ctx: Context) -> int:
-    ctx.bot.redis.set(ctx.bot.keys("pid", ctx.message.msg_id), os.getpid())
-    return int(ctx.bot.redis.incr(ctx.bot.keys("runs", ctx.message.msg_id)))
+    _counter["redis"].set(_counter["keys"]("pid", ctx.message.msg_id), os.getpid())
+    return int(_counter["redis"].incr(_counter["keys"]("runs", ctx.message.msg_id)))
 
 
 @probe.route(lambda ctx: ctx.message.content.startswith("effect slow"))
 def effect_then_slow_reply(ctx: Context) -> Reply:
     """A side effect queued before the handler stalls: a takeover must not queue it a second time."""
-    enqueue_side_effect(ctx.bot.redis, ctx.bot.settings, "tests.support.outbound_jobs.always_fails",
-                        {"name": "probe"}, job_id=f"{ctx.message.dedupe_key}:probe-effect")
+    enqueue(_counter["redis"], _counter["settings"], noop, {"n": 1}, job_id=f"{ctx.message.dedupe_key}:probe-effect")
     runs = _count(ctx)
     time.sleep(float(ctx.message.content.split()[2]))
     return Text(f"effect done, run {runs}")
@@ -51,4 +53,7 @@ def create_probe_app():
     root = Router("root")
     root.include(probe)
     root.include(build_router())
-    return create_app(router=root)
+    app = create_app(router=root)
+    bot = app.extensions["wxbot"]
+    _counter.update(redis=bot.redis, keys=bot.keys, settings=bot.settings)
+    return app
