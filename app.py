@@ -30,7 +30,7 @@ from wechat.custom_messages import CustomQuota, interaction_windows
 from wechat.flow import FlowEngine
 from wechat.flow_wording import FlowContentError, FlowWording, load_wordings
 from wechat.jobs import JobQueue
-from wechat.redaction import redact_handlers
+from config.log_redaction import redact_handlers
 from wechat.redis_conn import Keys, connect
 from wechat.router import Router
 from wechat.templates import delivery_results

@@ -1,7 +1,7 @@
 """gunicorn settings for the Procfile's ``web`` process: ``gunicorn --config config/gunicorn.py "app:create_app()"``.
 
 Everything here can be overridden per run with ``GUNICORN_CMD_ARGS`` (e.g. ``--timeout 30``).
-Every log line gunicorn writes, access and error, goes through ``wechat.redaction``: WeChat's query
+Every log line gunicorn writes, access and error, goes through ``config.log_redaction``: WeChat's query
 string (signature, nonce, openid) never reaches a log, not even in gunicorn's own error lines.
 """
 from __future__ import annotations
@@ -10,7 +10,7 @@ import os
 
 from gunicorn.glogging import Logger
 
-from wechat.redaction import redact_handlers
+from config.log_redaction import redact_handlers
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -23,7 +23,7 @@ access_log_format = '%(h)s %(t)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
 
 
 class RedactingLogger(Logger):
-    """gunicorn's logger with every handler's output redacted (see ``wechat.redaction``)."""
+    """gunicorn's logger with every handler's output redacted (see ``config.log_redaction``)."""
 
     def setup(self, cfg) -> None:   # also called again on SIGHUP / log reopen
         super().setup(cfg)

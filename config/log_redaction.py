@@ -8,7 +8,7 @@ in the log handlers' formatters, after the message and any traceback are formatt
 Usage::
 
     redact("GET /wechat?signature=ab&nonce=1")   # -> "GET /wechat?<redacted>"
-    redact_handlers(logging.getLogger())          # every handler of the root logger
+    redact_handlers(logging.getLogger())          # every handler of the root logger (app.py, config/gunicorn.py)
 """
 from __future__ import annotations
 
