@@ -56,7 +56,7 @@ flask --app app content check
 flask --app app menu publish || echo "menu not published (see above); the bot still runs"
 flask --app app worker >var/worker.log 2>&1 &
 pids+=($!)
-gunicorn "app:create_app()" --bind "127.0.0.1:${PORT}" --workers 2 --timeout 10 --log-level warning &
+gunicorn --config config/gunicorn.py "app:create_app()" --bind "127.0.0.1:${PORT}" --log-level warning &
 pids+=($!)
 
 cat <<INFO

@@ -10,8 +10,10 @@ from tests.support.live_server import LiveServer
 
 @pytest.fixture
 def live(redis_url, key_prefix):
+    # Plaintext allowed (a migration setting), so one server answers the simulator in every mode.
     env = {"WECHAT_TOKEN": SAMPLE_TOKEN, "WECHAT_APPID": SAMPLE_APPID, "WECHAT_AES_KEY": SAMPLE_AES_KEY,
-           "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": key_prefix, "LOG_LEVEL": "WARNING"}
+           "WECHAT_ACCEPT_PLAINTEXT": "true", "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": key_prefix,
+           "LOG_LEVEL": "WARNING"}
     server = LiveServer(env).start()
     yield server
     server.stop()
