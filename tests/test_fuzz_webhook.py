@@ -17,11 +17,10 @@ from urllib.parse import quote
 from xml.sax.saxutils import escape
 
 import pytest
-import redis as redis_lib
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tests.conftest import SAMPLE_AES_KEY, SAMPLE_APPID, SAMPLE_TOKEN
-from tests.support.procfile import ProcfileServer
+from tests.support.procfile import ProcfileServer, procfile_server
 from wechat.crypto import SafeModeBox, sign
 
 EXAMPLES, BATCH = 1000, 10
@@ -40,17 +39,10 @@ class Sent:
 
 @pytest.fixture(scope="module")
 def served(redis_url: str) -> Iterator[ProcfileServer]:
-    prefix = f"test-{uuid.uuid4().hex[:10]}:"
-    server = ProcfileServer({"WECHAT_TOKEN": SAMPLE_TOKEN, "WECHAT_APPID": SAMPLE_APPID,
-                             "WECHAT_AES_KEY": SAMPLE_AES_KEY, "WECHAT_ACCEPT_PLAINTEXT": "true",
-                             "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": prefix, "LOG_LEVEL": "INFO"}).start()
-    try:
+    with procfile_server(redis_url, {"WECHAT_TOKEN": SAMPLE_TOKEN, "WECHAT_APPID": SAMPLE_APPID,
+                                     "WECHAT_AES_KEY": SAMPLE_AES_KEY, "WECHAT_ACCEPT_PLAINTEXT": "true",
+                                     "LOG_LEVEL": "INFO"}) as server:
         yield server
-    finally:
-        server.close()
-        client = redis_lib.Redis.from_url(redis_url)
-        for key in client.scan_iter(match=f"{prefix}*", count=1000):
-            client.delete(key)
 
 
 # -- what one request is made of ---------------------------------------------------------------------

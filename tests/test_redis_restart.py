@@ -2,6 +2,7 @@
 worker's stale connection is claimed, sees the follower's conversation and advances the lead form."""
 from __future__ import annotations
 
+import threading
 import uuid
 
 import pytest
@@ -40,10 +41,15 @@ def test_first_messages_after_a_redis_restart_are_handled_with_redis(redis_and_s
                         openid="o_" + uuid.uuid4().hex[:12], mode="safe")
 
     pids: set[bytes] = set()
-    warm = follower()
-    for msg_id in range(940000, 940040):          # until both workers served a message (and hold a connection)
-        assert warm.send("count", msg_id=msg_id).type == "text"
-        pids.add(client.get(f"{prefix}pid:{msg_id}"))
+    for msg_id in range(940000, 940020, 2):       # two slow messages at once: each sync worker must take one
+        pair = [follower() for _ in range(2)]
+        threads = [threading.Thread(target=f.send, args=("slow 0.3",), kwargs={"msg_id": msg_id + i})
+                   for i, f in enumerate(pair)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        pids |= {client.get(f"{prefix}pid:{msg_id + i}") for i in range(2)}
         if len(pids) == 2:
             break
     assert len(pids) == 2, "both workers should be warm"

@@ -5,14 +5,12 @@ from __future__ import annotations
 import secrets
 import socket
 import time
-import uuid
 from typing import Iterator
 
 import pytest
-import redis as redis_lib
 
 from tests.conftest import SAMPLE_AES_KEY, SAMPLE_APPID, SAMPLE_TOKEN
-from tests.support.procfile import ProcfileServer
+from tests.support.procfile import ProcfileServer, procfile_server
 from wechat.crypto import sign
 
 # Values that must never appear in a log, whatever gunicorn or the app prints.
@@ -21,9 +19,8 @@ SECRETS = {"signature": "SIGSECRET" + secrets.token_hex(4), "msg_signature": "MS
            "openid": "oOPENIDSECRET" + secrets.token_hex(4)}
 
 
-def _env(redis_url: str, prefix: str) -> dict[str, str]:
-    return {"WECHAT_TOKEN": SAMPLE_TOKEN, "WECHAT_APPID": SAMPLE_APPID, "WECHAT_AES_KEY": SAMPLE_AES_KEY,
-            "WECHAT_ACCEPT_PLAINTEXT": "true", "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": prefix, "LOG_LEVEL": "INFO"}
+ENV = {"WECHAT_TOKEN": SAMPLE_TOKEN, "WECHAT_APPID": SAMPLE_APPID, "WECHAT_AES_KEY": SAMPLE_AES_KEY,
+       "WECHAT_ACCEPT_PLAINTEXT": "true", "LOG_LEVEL": "INFO"}
 
 
 def _signed_query(nonce: str | None = None, **extra: str) -> str:
@@ -52,28 +49,14 @@ def _status(response: bytes) -> int:
 
 @pytest.fixture
 def served(redis_url: str) -> Iterator[ProcfileServer]:
-    prefix = f"test-{uuid.uuid4().hex[:10]}:"
-    server = ProcfileServer(_env(redis_url, prefix)).start()
-    try:
+    with procfile_server(redis_url, ENV) as server:
         yield server
-    finally:
-        server.close()
-        client = redis_lib.Redis.from_url(redis_url)
-        for key in client.scan_iter(match=f"{prefix}*", count=1000):
-            client.delete(key)
 
 
 @pytest.fixture
 def served_short_timeout(redis_url: str) -> Iterator[ProcfileServer]:
-    prefix = f"test-{uuid.uuid4().hex[:10]}:"
-    server = ProcfileServer({**_env(redis_url, prefix), "GUNICORN_CMD_ARGS": "--timeout 2"}).start()
-    try:
+    with procfile_server(redis_url, {**ENV, "GUNICORN_CMD_ARGS": "--timeout 2"}) as server:
         yield server
-    finally:
-        server.close()
-        client = redis_lib.Redis.from_url(redis_url)
-        for key in client.scan_iter(match=f"{prefix}*", count=1000):
-            client.delete(key)
 
 
 def test_no_wechat_query_values_in_any_log_line(served_short_timeout):

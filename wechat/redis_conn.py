@@ -119,9 +119,6 @@ class Keys:
     def lock(self, openid: str) -> str:
         return self("lock", openid)
 
-    def lease(self, dedupe_key: str) -> str:
-        return self("lease", dedupe_key)
-
     def replay(self, timestamp: str, nonce: str) -> str:
         return self("replay", timestamp, nonce)
 

@@ -1,7 +1,7 @@
 """Retry claims, cached replies, conversations and per-follower locks in as few Redis round trips as possible.
 
-One message costs one round trip the follower waits for: ``claim`` (replay record + dedupe SET NX +
-lease + follower lock + conversation + live content version, one Lua call). ``finish`` (cache reply + save conversation if
+One message costs one round trip the follower waits for: ``claim`` (replay record + dedupe SET NX with
+the owner's lease + follower lock + conversation + live content version, one Lua call). ``finish`` (cache reply + save conversation if
 changed + unlock, plus extra commands such as analytics counters) is written without waiting for
 Redis to answer; see ``wechat/redis_pipe.py``.
 
@@ -35,7 +35,7 @@ from wechat.redis_pipe import DeferredPipe
 
 log = logging.getLogger(__name__)
 
-PENDING = b"P"                     # a claim in flight: b"P" + the owner's token
+PENDING = b"P"                     # a claim in flight: b"P<owner's token>:<lease end>"
 REPLY_PREFIX = b"R"
 # A handler holds the follower's lock at most this long; WeChat gives up on a try after 5 s anyway.
 LOCK_TTL_MS = 5000
@@ -49,41 +49,47 @@ POLL_S = 0.02
 # Replay records outlive the freshness window by this much, for hosts whose clocks differ a little.
 REPLAY_MARGIN_S = 60
 
-# KEYS: seen, conv, lock, content version, lease, replay.
+# KEYS: seen, conv, lock, content version, replay.
 # ARGV: dedupe ttl ms, token, lock ttl ms, lease ms, deadline (Redis ms, 0: none), body digest ('': no
 #       replay check), replay ttl ms.
+# A pending claim's value is "P<token>:<lease end, Redis ms>": the owner and how long it holds the lease.
 # Returns {-2} when run after its caller gave up (a Redis hang): it then writes nothing, so no lock is
 # left behind for the follower's next message. {-1}: the (timestamp, nonce) came with another body.
 # {0, seen, 0, version}: a retry of a claimed message. {1, conv, locked, version}: ours (new, or taken
 # over from an owner whose lease ran out). Running it twice with one token gives the same answer.
+# The common path (a new message) costs TIME, three GETs and three SETs inside one round trip.
 _CLAIM = """
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
 local deadline = tonumber(ARGV[5])
-if deadline > 0 then
-  local t = redis.call('TIME')
-  if t[1] * 1000 + math.floor(t[2] / 1000) > deadline then return {-2} end
-end
+if deadline > 0 and now > deadline then return {-2} end
 local version = redis.call('GET', KEYS[4])
-local seen = redis.call('GET', KEYS[1])
+local replayed = false
 if ARGV[6] ~= '' then
-  local prior = redis.call('GET', KEYS[6])
+  local prior = redis.call('GET', KEYS[5])
   if not prior then
-    redis.call('SET', KEYS[6], ARGV[6], 'PX', ARGV[7])
+    redis.call('SET', KEYS[5], ARGV[6], 'PX', ARGV[7])
   elseif prior ~= ARGV[6] then
     return {-1}
-  elseif not seen then
-    return {0, false, 0, version}
+  else
+    replayed = true
   end
 end
-local mine = 'P' .. ARGV[2]
-if seen and seen ~= mine and (string.sub(seen, 1, 1) ~= 'P' or redis.call('EXISTS', KEYS[5]) == 1) then
-  return {0, seen, 0, version}
+local mine = 'P' .. ARGV[2] .. ':'
+local pending = mine .. (now + tonumber(ARGV[4]))
+if not redis.call('SET', KEYS[1], pending, 'NX', 'PX', ARGV[1]) then
+  local seen = redis.call('GET', KEYS[1])
+  if string.sub(seen, 1, #mine) ~= mine then
+    local lease_end = string.sub(seen, 1, 1) == 'P' and tonumber(string.match(seen, ':(%d+)$'))
+    if not lease_end or now <= lease_end then return {0, seen, 0, version} end
+    redis.call('SET', KEYS[1], pending, 'PX', ARGV[1])   -- its owner is gone: take the claim over
+  end
+elseif replayed then   -- a retry of a message answered so long ago that its claim expired: never run it again
+  redis.call('DEL', KEYS[1])
+  return {0, false, 0, version}
 end
-redis.call('SET', KEYS[1], mine, 'PX', ARGV[1])
-redis.call('SET', KEYS[5], ARGV[2], 'PX', ARGV[4])
-local lock = redis.call('GET', KEYS[3])
 local locked = 0
-if not lock or lock == ARGV[2] then
-  redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[3])
+if redis.call('SET', KEYS[3], ARGV[2], 'NX', 'PX', ARGV[3]) or redis.call('GET', KEYS[3]) == ARGV[2] then
   locked = 1
 end
 return {1, redis.call('GET', KEYS[2]), locked, version}
@@ -92,22 +98,22 @@ return {1, redis.call('GET', KEYS[2]), locked, version}
 _LOCK = """
 local t = redis.call('TIME')
 if t[1] * 1000 + math.floor(t[2] / 1000) > tonumber(ARGV[3]) then return {-2} end
-local lock = redis.call('GET', KEYS[1])
-if lock and lock ~= ARGV[1] then return {0} end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return {1, redis.call('GET', KEYS[2])}
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) or redis.call('GET', KEYS[1]) == ARGV[1] then
+  return {1, redis.call('GET', KEYS[2])}
+end
+return {0}
 """
-# KEYS: seen, conv, lock, lease. ARGV: reply, dedupe ttl ms, conv mode (set|del|touch|keep), conv json,
-# conv ttl s, token. Only the claim's current owner caches its reply and saves the conversation: a
-# handler that overran its lease and was taken over must not overwrite the newer owner's state.
+# KEYS: seen, conv, lock. ARGV: reply, dedupe ttl ms, conv mode (set|del|touch|keep), conv json, conv ttl s,
+# token. Only the claim's current owner caches its reply and saves the conversation: a handler that
+# overran its lease and was taken over must not overwrite the newer owner's state.
 _FINISH = """
-if redis.call('GET', KEYS[1]) == 'P' .. ARGV[6] then
+local mine = 'P' .. ARGV[6] .. ':'
+if string.sub(redis.call('GET', KEYS[1]) or '', 1, #mine) == mine then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
   if ARGV[3] == 'set' then redis.call('SET', KEYS[2], ARGV[4], 'EX', ARGV[5])
   elseif ARGV[3] == 'del' then redis.call('DEL', KEYS[2])
   elseif ARGV[3] == 'touch' then redis.call('EXPIRE', KEYS[2], ARGV[5]) end
 end
-if redis.call('GET', KEYS[4]) == ARGV[6] then redis.call('DEL', KEYS[4]) end
 if redis.call('GET', KEYS[3]) == ARGV[6] then redis.call('DEL', KEYS[3]) end
 return 1
 """
@@ -198,10 +204,9 @@ class ConversationStore:
                      content_version=version_num)
 
     def _run_claim(self, dedupe_key: str, openid: str, token: str, delivery: Delivery | None) -> list[Any]:
-        lease = self.keys.lease(dedupe_key)
-        replay = self.keys.replay(delivery.timestamp, delivery.nonce) if delivery else lease   # unused without
-        keys = [self.keys.seen(dedupe_key), self.keys.conv(openid), self.keys.lock(openid),
-                self.keys.content_current(), lease, replay]
+        seen = self.keys.seen(dedupe_key)
+        replay = self.keys.replay(delivery.timestamp, delivery.nonce) if delivery else seen   # unused without
+        keys = [seen, self.keys.conv(openid), self.keys.lock(openid), self.keys.content_current(), replay]
         replay_ttl_ms = 0
         if delivery is not None:
             # Remembered until no host would still find the timestamp fresh.
@@ -256,8 +261,7 @@ class ConversationStore:
             mode = "touch"
         else:
             mode = "set"
-        keys = [self.keys.seen(claim.dedupe_key), self.keys.conv(claim.openid), self.keys.lock(claim.openid),
-                self.keys.lease(claim.dedupe_key)]
+        keys = [self.keys.seen(claim.dedupe_key), self.keys.conv(claim.openid), self.keys.lock(claim.openid)]
         args = [REPLY_PREFIX + reply_body.encode("utf-8"), self.dedupe_ttl_ms, mode, new_raw or b"",
                 self.session_ttl, claim.lock_token]
         try:

@@ -13,6 +13,19 @@ from tests.support.redis_server import free_port
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+def wait_until_healthy(url: str, proc: subprocess.Popen, timeout: float = 30) -> bool:
+    """Poll ``url``/healthz until it answers 200 (True), or the process exits or time runs out (False)."""
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.1)
+    return False
+
+
 class LiveServer:
     def __init__(self, env: dict[str, str], app: str = "app:create_app()", workers: int = 1,
                  threads: int | None = 4):
@@ -33,19 +46,11 @@ class LiveServer:
             [gunicorn, "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers),
              *(["--threads", str(self.threads)] if self.threads else []), "--log-level", "warning", self.app],
             cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            if self.proc.poll() is not None:
-                raise RuntimeError("server exited: " + self.proc.stderr.read().decode(errors="replace")[-2000:])
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("server did not start")
-            time.sleep(0.1)
+        if not wait_until_healthy(self.url, self.proc):
+            output = "" if self.proc.poll() is None else self.proc.stderr.read().decode(errors="replace")[-2000:]
+            self.stop()
+            raise RuntimeError("server did not start: " + output)
+        return self
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

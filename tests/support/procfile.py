@@ -7,9 +7,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from contextlib import contextmanager
+from typing import Iterator
 
-import requests
+import redis as redis_lib
 
+from tests.support.live_server import wait_until_healthy
 from tests.support.processes import ROOT
 from tests.support.redis_server import free_port
 
@@ -44,17 +48,10 @@ class ProcfileServer:
     def start(self) -> "ProcfileServer":
         self.proc = subprocess.Popen(["bash", "-c", self.command], cwd=ROOT, env=self.env, stdout=self.log_file,
                                      stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
-                    return self
-            except requests.RequestException:
-                pass
-            if self.proc.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError("Procfile web did not start:\n" + self.log()[-3000:])
-            time.sleep(0.1)
+        if not wait_until_healthy(self.url, self.proc):
+            self.stop()
+            raise RuntimeError("Procfile web did not start:\n" + self.log()[-3000:])
+        return self
 
     def log(self) -> str:
         with open(self.log_file.name, encoding="utf-8", errors="replace") as fh:
@@ -81,3 +78,17 @@ class ProcfileServer:
         self.stop()
         self.log_file.close()
         os.unlink(self.log_file.name)
+
+
+@contextmanager
+def procfile_server(redis_url: str, env: dict[str, str]) -> Iterator[ProcfileServer]:
+    """A started ``ProcfileServer`` on ``redis_url`` under a fresh key prefix; afterwards stopped, its keys deleted."""
+    prefix = f"test-{uuid.uuid4().hex[:10]}:"
+    server = ProcfileServer({**env, "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": prefix}).start()
+    try:
+        yield server
+    finally:
+        server.close()
+        client = redis_lib.Redis.from_url(redis_url)
+        for key in client.scan_iter(match=f"{prefix}*", count=1000):
+            client.delete(key)
