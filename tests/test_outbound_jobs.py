@@ -261,3 +261,16 @@ def test_an_expected_retry_is_one_warning_line_and_the_last_failure_an_error(out
     assert retry.levelno == logging.WARNING and "will retry (2 left): RuntimeError: receiver down" in retry.getMessage()
     assert "\n" not in retry.getMessage() and "Traceback" not in retry.getMessage()
     assert final.levelno == logging.ERROR and "Traceback" in final.getMessage()
+
+
+def test_a_job_queued_under_its_old_name_still_runs(fake_wechat, outbound_settings, redis, keys):
+    """Jobs enqueued before a function moved (e.g. wechat.jobs -> wechat.custom_messages) run after the upgrade."""
+    CustomQuota(redis, keys).record_interaction("o1", "text")
+    queue = jobs.get_queue(redis, outbound_settings, jobs.REALTIME)
+    old = queue.enqueue("wechat.jobs.send_deferred_answer", kwargs={"openid": "o1",
+                        "reply": {"type": "text", "content": "queued before the upgrade"}},
+                        job_id=jobs.rq_job_id(outbound_settings.key_prefix, "old-name"))
+    assert drain(outbound_settings) is True
+    assert jobs.job_status(redis, old.id) == "finished"
+    [request] = fake_wechat.requests_to(CUSTOM)
+    assert request.json["text"]["content"] == "queued before the upgrade"
