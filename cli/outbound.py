@@ -170,13 +170,14 @@ def menu_delete(yes: bool) -> None:
 @_friendly
 def worker_command(burst: bool) -> None:
     """Run the job worker (template and customer-service messages, CRM delivery) with its scheduler."""
+    from leads import RENAMED_JOBS
     from wechat.jobs import run_worker
     from leads.delivery import start_reconciler
 
     settings = _settings()
     if not burst:
         start_reconciler(settings)   # re-queue leads whose delivery job vanished, once a minute
-    run_worker(settings, burst=burst)
+    run_worker(settings, burst=burst, renames=RENAMED_JOBS)
 
 
 @click.group("jobs")

@@ -4,6 +4,13 @@ from leads.delivery import deliver_erasure, deliver_lead, enqueue_delivery, reco
 from leads.intake import LeadIntake, alerts_job_id, delivery_job_id, erasure_job_id
 from leads.store import Capture, Lead, LeadStore
 
-__all__ = ["Capture", "Lead", "LeadIntake", "LeadStore", "alerts_job_id", "deliver_erasure", "deliver_lead",
+# Jobs queued before these functions left the engine (December 2026) keep their old names in Redis.
+RENAMED_JOBS = {
+    "wechat.leads.alerts.send_lead_alerts": "leads.alerts.send_lead_alerts",
+    "wechat.leads.delivery.deliver_lead": "leads.delivery.deliver_lead",
+    "wechat.leads.delivery.deliver_erasure": "leads.delivery.deliver_erasure",
+}
+
+__all__ = ["RENAMED_JOBS", "Capture", "Lead", "LeadIntake", "LeadStore", "alerts_job_id", "deliver_erasure", "deliver_lead",
            "delivery_job_id", "enqueue_delivery", "erasure_job_id", "load_template_configs", "reconcile",
            "retry_lead", "send_lead_alerts"]

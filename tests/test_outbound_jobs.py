@@ -236,3 +236,41 @@ def test_worker_killed_mid_job_runs_it_again_and_the_effect_happens_once(outboun
         kill_tree(second)
     assert redis.get(attempts) == b"2"
     assert redis.get(effect) == b"1"
+
+
+# -- worker logs ---------------------------------------------------------------------------------
+def test_an_expected_retry_is_one_warning_line_and_the_last_failure_an_error(outbound_settings, redis, caplog):
+    import logging
+
+    from rq.job import Job
+    from rq.serializers import JSONSerializer
+
+    job_id = jobs.enqueue(redis, outbound_settings, always_fails, {"name": "logs"},
+                          retry=Retry(max=2, interval=[1, 1]))
+    job = Job.fetch(job_id, connection=redis, serializer=JSONSerializer)
+    worker = jobs.build_worker(outbound_settings, connection=redis)
+    try:
+        raise RuntimeError("receiver down")
+    except RuntimeError as exc:
+        failure = (type(exc), exc, exc.__traceback__)
+    with caplog.at_level(logging.DEBUG, logger="wechat.jobs.worker"):
+        worker.handle_exception(job, *failure)
+        job.retries_left = 0
+        worker.handle_exception(job, *failure)
+    retry, final = [r for r in caplog.records if r.name == "wechat.jobs.worker"]
+    assert retry.levelno == logging.WARNING and "will retry (2 left): RuntimeError: receiver down" in retry.getMessage()
+    assert "\n" not in retry.getMessage() and "Traceback" not in retry.getMessage()
+    assert final.levelno == logging.ERROR and "Traceback" in final.getMessage()
+
+
+def test_a_job_queued_under_its_old_name_still_runs(fake_wechat, outbound_settings, redis, keys):
+    """Jobs enqueued before a function moved (e.g. wechat.jobs -> wechat.custom_messages) run after the upgrade."""
+    CustomQuota(redis, keys).record_interaction("o1", "text")
+    queue = jobs.get_queue(redis, outbound_settings, jobs.REALTIME)
+    old = queue.enqueue("wechat.jobs.send_deferred_answer", kwargs={"openid": "o1",
+                        "reply": {"type": "text", "content": "queued before the upgrade"}},
+                        job_id=jobs.rq_job_id(outbound_settings.key_prefix, "old-name"))
+    assert drain(outbound_settings) is True
+    assert jobs.job_status(redis, old.id) == "finished"
+    [request] = fake_wechat.requests_to(CUSTOM)
+    assert request.json["text"]["content"] == "queued before the upgrade"
