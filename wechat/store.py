@@ -218,7 +218,7 @@ class ConversationStore:
     def _late_guarded(self, script: str, keys: list[str], head: list[Any], tail: list[Any]) -> list[Any]:
         """Run a script that refuses to write after its caller's socket timeout; if it says "too late" while
         we are plainly still waiting, the clocks drifted: measure again and run it once more."""
-        for attempt in (1, 2):
+        for _ in range(2):
             deadline = self.pipe.deadline_ms(SOCKET_TIMEOUT)
             result = self.pipe.call([self.pipe.evalsha(script, keys, [*head, deadline, *tail])])[0]
             if isinstance(result, Exception):
