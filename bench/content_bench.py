@@ -34,7 +34,7 @@ import uuid
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.core_bench import TOKEN, _cleanup, run_wrk, signed_line  # noqa: E402
+from bench.core_bench import TOKEN, _cleanup, run_wrk, signed_line, worker_cpu_seconds  # noqa: E402
 from tests.support.live_server import LiveServer  # noqa: E402
 from library.bundle import read_dir, write_dir  # noqa: E402
 from library.compiled import compile_bundle  # noqa: E402
@@ -146,19 +146,6 @@ def make_bodies(path: str, texts: list[str], count: int, run: str) -> None:
                    f"</FromUserName><CreateTime>{timestamp}</CreateTime><MsgType><![CDATA[text]]></MsgType>"
                    f"<Content><![CDATA[{text}]]></Content><MsgId>{run}{i:08d}</MsgId></xml>")
             fh.write(signed_line(xml, timestamp, f"n{run}x{i}"))
-
-
-def worker_cpu_seconds(master_pid: int) -> float:
-    """User+system CPU of gunicorn's workers (children of the master), from /proc; noise-resistant on a busy box."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    with open(f"/proc/{master_pid}/task/{master_pid}/children") as fh:
-        children = [int(pid) for pid in fh.read().split()]
-    for pid in children:
-        with open(f"/proc/{pid}/stat") as fh:
-            fields = fh.read().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])     # utime, stime (fields 14 and 15 of stat)
-    return total / ticks
 
 
 def in_process_costs(content_dir: str) -> list[str]:
