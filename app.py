@@ -17,6 +17,7 @@ from flask import Flask, Response, jsonify
 import cli
 from config import Settings, SettingsError, load_settings
 from handlers import fallback, keywords, leads, menu, privacy, search, system, welcome
+from handlers.content_needs import CONTENT_NEEDS
 from analytics.counters import Analytics
 from wechat.bot import Bot
 from library import ContentLibrary
@@ -68,7 +69,7 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
             raise SystemExit(BOOT_ERROR) from None
     configure_logging(settings)
     redis = redis if redis is not None else connect(settings)
-    library = library or ContentLibrary.open(redis, Keys(settings.key_prefix), settings.content_dir)
+    library = library or ContentLibrary.open(redis, Keys(settings.key_prefix), settings.content_dir, CONTENT_NEEDS)
     bot = Bot(settings, redis, router or build_router(), library, services=services)
     bot.finish_hooks.append(Analytics(bot.keys).record)   # per-day counters, inside the finish round trip
     bot.flows = leads.install(bot)   # the flow engine (lead form) and its expiry marker hook

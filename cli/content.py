@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from library.bundle import Bundle, read_dir, unified_diff, write_dir
 from library.checker import check_bundle
 from library.issues import ContentInvalid
+from library.needs import ContentNeeds
 from library.publishing import NothingToPublish, publish, rollback
 from library.versions import VersionStore
 
@@ -21,6 +22,11 @@ content_group = AppGroup("content", help="Check, publish, roll back and export t
 def _store() -> VersionStore:
     bot = current_app.extensions["wxbot"]
     return VersionStore(bot.redis, bot.keys)
+
+
+def _needs() -> ContentNeeds:
+    """What the running code asks of content: the same check the serving processes apply."""
+    return current_app.extensions["wxbot"].library.needs
 
 
 def _content_dir(directory: str | None) -> str:
@@ -54,7 +60,7 @@ def _author(author: str | None) -> str:
 def check_command(directory: str | None, strict: bool) -> None:
     """Validate every content file; list each problem with file:line and a hint."""
     directory = _content_dir(directory)
-    report = check_bundle(_read(directory))
+    report = check_bundle(_read(directory), _needs())
     _print_issues(report.issues)
     errors, warnings = len(report.errors), len(report.warnings)
     click.echo(f"{directory}: {errors} error(s), {warnings} warning(s), "
@@ -72,7 +78,8 @@ def publish_command(directory: str | None, author: str | None, message: str, for
     """Check the files and make them the next live version (every worker switches within a second)."""
     directory = _content_dir(directory)
     try:
-        number = publish(_store(), _read(directory), author=_author(author), message=message, force=force)
+        number = publish(_store(), _read(directory), _needs(), author=_author(author), message=message,
+                         force=force)
     except ContentInvalid as exc:
         _print_issues(exc.issues)
         raise click.ClickException("not published: fix the errors above (the live version is unchanged)") from None
@@ -116,7 +123,7 @@ def versions_command(limit: int) -> None:
 def rollback_command(number: int, author: str | None) -> None:
     """Make version NUMBER live again."""
     try:
-        rollback(_store(), number, author=_author(author))
+        rollback(_store(), number, _needs(), author=_author(author))
     except KeyError as exc:
         raise click.ClickException(str(exc.args[0])) from None
     except ContentInvalid as exc:

@@ -16,11 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from leads import LeadStore, enqueue_alerts, enqueue_delivery
 from wechat.flow import Flow, FlowEngine, FlowRun, Step
-from wechat.flow_wording import (    FlowContentError,
-    FlowWording,
-    StepWording,
-    load_wordings,
-)
+from wechat.flow_wording import FlowWording, StepWording
 from wechat.replies import Reply, Text
 from wechat.router import Router
 from wechat.validators import parse_choice, parse_contact, parse_name, parse_text
@@ -106,37 +102,14 @@ LEAD_FLOW = Flow("lead", LEAD_STEPS, on_confirm=submit_lead)
 def install(bot: "Bot") -> FlowEngine:
     """Build the flow engine for this account and hook it into the bot.
 
-    Wording comes from the live content version, else from CONTENT_DIR. A typo in a flow file never
-    stops the app: that flow is left out (the contact text answers instead) and the error is logged.
+    Wording comes from the live content version, which the content checker guarantees words every step
+    (``handlers/content_needs.py``); a typo in a flow file is refused by ``content check`` and publish.
     """
-    wordings = startup_wordings(bot)
-    engine = FlowEngine(wordings, redis=bot.redis, keys=bot.keys, session_ttl=bot.settings.session_ttl)
-    try:
-        engine.register(LEAD_FLOW)
-    except FlowContentError as exc:
-        log.error("lead form disabled until its wording is fixed: %s", exc)
+    engine = FlowEngine(redis=bot.redis, keys=bot.keys, session_ttl=bot.settings.session_ttl)
+    engine.register(LEAD_FLOW)
     bot.finish_hooks.append(engine.finish_hook)
     warn_without_aof(bot)
     return engine
-
-
-def startup_wordings(bot: "Bot") -> dict[str, FlowWording]:
-    """Flow wordings from the live content version, falling back to the files for flows it lacks."""
-    try:
-        wordings = load_wordings(bot.settings.content_dir)
-    except FlowContentError as exc:
-        log.error("flow files unusable: %s", exc)
-        wordings = {}
-    content = bot.library.current()
-    flow_of = getattr(content, "flow", None)
-    for name in [LEAD_FLOW.name]:
-        raw = flow_of(name) if callable(flow_of) else None
-        if raw:
-            try:
-                wordings[name] = FlowWording.from_dict(name, raw, f"flows/{name}.yaml (live version)")
-            except FlowContentError as exc:
-                log.error("live flow wording unusable: %s", exc)
-    return wordings
 
 
 _aof_checked = False

@@ -44,6 +44,6 @@ def erase_my_data(ctx: "Context") -> Reply:
     ctx.notes["flow_ended"] = True
     ctx.notes["erased"] = True             # finish hooks must not write this follower back in
     log.info("follower data erased (%d lead(s))", len(lead_ids))
-    wording = bot.flows.wording_for(ctx, "lead") if bot.flows is not None else None
+    wording = ctx.content.flow("lead")
     text = wording.text("erased", lang, count=len(lead_ids)) if wording else "OK"
     return Text(text)

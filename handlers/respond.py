@@ -97,9 +97,9 @@ def start_flow(ctx: Context, name: str, source: dict[str, Any]) -> Reply:
     ctx.notes["flow"] = name
     source = {**source, "read": list(ctx.session.get("read", []))}
     engine = ctx.bot.flows
-    known = getattr(engine, "flows", None)
-    # Content may name a flow whose wording was published before its code shipped: point to a human instead.
-    if engine is None or (isinstance(known, dict) and name not in known):
-        log.warning("no flow engine for flow %r; sending the contact text", name)
+    # Content may name a flow whose wording was published before its code shipped (or, with no valid content
+    # at all, no flow is worded): point to a human instead.
+    if engine is None or not engine.can_start(ctx, name):
+        log.warning("flow %r cannot start; sending the contact text", name)
         return Text(ctx.text("contact"))
     return ctx.start_flow(name, source=source)

@@ -168,6 +168,7 @@ def _try(func):
 
 def test_menu_publish_uses_the_live_content_version(runner, fake_wechat, outbound_settings, outbound_redis):
     """What WeChat shows must match what the bot answers: the published version, not the files on disk."""
+    from handlers.content_needs import CONTENT_NEEDS
     from library.bundle import read_dir
     from library.publishing import publish
     from library.versions import VersionStore
@@ -175,7 +176,7 @@ def test_menu_publish_uses_the_live_content_version(runner, fake_wechat, outboun
 
     bundle = dict(read_dir(str(ROOT / "content")))
     bundle["menu.yaml"] = bundle["menu.yaml"].replace('{zh: "洞察", en: "Insights"}', '{zh: "行业洞察", en: "Insights"}')
-    publish(VersionStore(outbound_redis, Keys(outbound_settings.key_prefix)), bundle, author="test")
+    publish(VersionStore(outbound_redis, Keys(outbound_settings.key_prefix)), bundle, CONTENT_NEEDS, author="test")
     result = runner.invoke(args=["menu", "publish"])
     assert result.exit_code == 0, result.output
     assert "live content version" in result.output

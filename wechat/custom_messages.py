@@ -22,17 +22,15 @@ from typing import Any
 import redis as redis_lib
 
 from wechat.api_client import APIClient, WeChatAPIError
+from wechat.limits import CUSTOM_AFTER_EVENT, CUSTOM_AFTER_MESSAGE, TEXT_BYTES
 from wechat.redis_conn import Keys
 
 CUSTOM_PATH = "message/custom/send"
-MESSAGE_WINDOW = (5, 48 * 3600)   # (sends, seconds) after a follower's message
-EVENT_WINDOW = (3, 60)            # after a menu click, subscribe or scan
 # Only click-type menu buttons (click, scancode_push, scancode_waitmsg) open the window, not VIEW.
 EVENT_KINDS = {"click", "scancode_push", "scancode_waitmsg", "subscribe", "scan"}
 # Inbound kinds the webhook may report and what each one means for the quota.
 MESSAGE_KINDS = {"message", "text", "image", "voice", "video", "shortvideo", "location", "link"}
 CLOSING_KINDS = {"unsubscribe"}
-TEXT_LIMIT_BYTES = 2048           # same ceiling as a passive text reply
 UNSENT_KEEP = 1000                # the unsent list is a window for operators, not an archive
 
 # KEYS[1] = quota hash; ARGV = now, apply (1/0), m_max, m_secs, e_max, e_secs
@@ -81,7 +79,8 @@ class CustomQuota:
     """
 
     def __init__(self, redis: redis_lib.Redis, keys: Keys, *, clock: Callable[[], float] = time.time,
-                 message_window: tuple[int, int] = MESSAGE_WINDOW, event_window: tuple[int, int] = EVENT_WINDOW):
+                 message_window: tuple[int, int] = CUSTOM_AFTER_MESSAGE,
+                 event_window: tuple[int, int] = CUSTOM_AFTER_EVENT):
         self.redis = redis
         self.keys = keys
         self.clock = clock
@@ -153,7 +152,7 @@ class CustomQuota:
 
 
 # -- messages ------------------------------------------------------------------------------------
-def _fit_bytes(text: str, limit: int = TEXT_LIMIT_BYTES) -> str:
+def _fit_bytes(text: str, limit: int = TEXT_BYTES) -> str:   # the same ceiling as a passive text reply
     encoded = text.encode("utf-8")
     if len(encoded) <= limit:
         return text
