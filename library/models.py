@@ -273,7 +273,7 @@ class FlowFile(BaseModel):
     __pydantic_extra__: dict[str, Localized] = Field(init=False)   # the code's own texts, e.g. done, declined
 
     consent: FlowConsent | None = Field(None, description="The consent asked for, if the flow stores personal data")
-    commands: FlowCommands = Field(default_factory=FlowCommands)
+    commands: FlowCommands = Field(default_factory=FlowCommands, description="Words that work at every step")
     steps: dict[str, FlowStep] = Field(min_length=1, description="The questions, keyed by the step's name")
     start: Localized = _text("Said before the first question")
     resume: Localized = _text("Said when a follower comes back to an unfinished flow, before the open question")

@@ -118,3 +118,14 @@ def test_no_usable_flow_wording_answers_with_the_contact_text(make_settings, red
     reply = f.send("咨询")
     assert reply.status == 200 and reply.type == "text"
     assert reply.content == app.extensions["wxbot"].library.current().message("contact", "zh")
+
+
+def test_the_schemas_describe_every_field_a_form_would_show():
+    """The web console builds its forms from these schemas: every text a marketer fills in says what it is for."""
+    from library.models import FlowFile, FlowStep, TemplateSpec
+
+    for model in (FlowFile, FlowStep, TemplateSpec):
+        schema = model.model_json_schema()
+        for name, prop in schema["properties"].items():
+            assert prop.get("description"), f"{model.__name__}.{name} has no description"
+    assert FlowFile.model_json_schema()["properties"]["summary"]["placeholders"] == ["summary"]
