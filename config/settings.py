@@ -13,28 +13,28 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-# One row per variable: env name -> (field name, default). README's configuration table mirrors it.
-ENV_VARS: dict[str, tuple[str, Any]] = {
-    "WECHAT_TOKEN": ("wechat_token", None),
-    "WECHAT_APPID": ("wechat_appid", ""),
-    "WECHAT_SECRET": ("wechat_secret", ""),
-    "WECHAT_AES_KEY": ("wechat_aes_key", ""),
-    "REDIS_URL": ("redis_url", ""),
-    "REDIS_KEY_PREFIX": ("key_prefix", "wxbot:"),
-    "REDIS_EMBEDDED_DIR": ("embedded_redis_dir", "var"),
-    "CONTENT_DIR": ("content_dir", "content"),
-    "WECHAT_API_BASE_URL": ("wechat_api_base_url", "https://api.weixin.qq.com"),
-    "PORT": ("port", 8000),
-    "SESSION_TTL_SECONDS": ("session_ttl", 1800),
-    "DEDUPE_TTL_SECONDS": ("dedupe_ttl", 60),
-    "LOG_LEVEL": ("log_level", "INFO"),
-    "LEADS_WEBHOOK_URL": ("leads_webhook_url", ""),
-    "LEADS_WEBHOOK_SECRET": ("leads_webhook_secret", ""),
-    "SALES_OPENIDS": ("sales_openids", ""),
-    "CONSOLE_PASSWORD": ("console_password", ""),
-    "SECRET_KEY": ("secret_key", ""),
+# Environment variable -> Settings field; the defaults live on the fields below. README's table mirrors both.
+ENV_VARS: dict[str, str] = {
+    "WECHAT_TOKEN": "wechat_token",
+    "WECHAT_APPID": "wechat_appid",
+    "WECHAT_SECRET": "wechat_secret",
+    "WECHAT_AES_KEY": "wechat_aes_key",
+    "REDIS_URL": "redis_url",
+    "REDIS_KEY_PREFIX": "key_prefix",
+    "REDIS_EMBEDDED_DIR": "embedded_redis_dir",
+    "CONTENT_DIR": "content_dir",
+    "WECHAT_API_BASE_URL": "wechat_api_base_url",
+    "PORT": "port",
+    "SESSION_TTL_SECONDS": "session_ttl",
+    "DEDUPE_TTL_SECONDS": "dedupe_ttl",
+    "LOG_LEVEL": "log_level",
+    "LEADS_WEBHOOK_URL": "leads_webhook_url",
+    "LEADS_WEBHOOK_SECRET": "leads_webhook_secret",
+    "SALES_OPENIDS": "sales_openids",
+    "CONSOLE_PASSWORD": "console_password",
+    "SECRET_KEY": "secret_key",
 }
-FIELD_TO_ENV = {field: env for env, (field, _) in ENV_VARS.items()}
+FIELD_TO_ENV = {field: env for env, field in ENV_VARS.items()}
 
 
 class SettingsError(ValueError):
@@ -137,7 +137,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     """Build ``Settings`` from ``environ`` (default ``os.environ``); raise ``SettingsError`` listing all problems."""
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
-    for env, (field, _default) in ENV_VARS.items():
+    for env, field in ENV_VARS.items():
         raw = environ.get(env)
         if raw is not None and raw != "":
             values[field] = raw.strip()

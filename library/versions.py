@@ -39,7 +39,7 @@ class VersionStore:
     def __init__(self, redis: redis_lib.Redis, keys: Keys):
         self.redis = redis
         self.keys = keys
-        self.current_key = keys("content", "current")
+        self.current_key = keys.content_current()
         self.seq_key = keys("content", "seq")
         self.log_key = keys("content", "log")
 

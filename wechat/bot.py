@@ -40,7 +40,7 @@ class Bot:
         self.breaker = Breaker()
         self.store = ConversationStore(redis, self.keys, dedupe_ttl=settings.dedupe_ttl,
                                        session_ttl=settings.session_ttl,
-                                       content_version_key=self.keys("content", "current"), breaker=self.breaker)
+                                       content_version_key=self.keys.content_current(), breaker=self.breaker)
         self.box = (SafeModeBox(settings.wechat_token, settings.wechat_aes_key, settings.wechat_appid)
                     if settings.safe_mode_enabled else None)
         self.enqueue = enqueue

@@ -9,7 +9,8 @@ would refuse, and keeps what could not be sent in a list for an operator.
 Usage::
 
     quota = CustomQuota(redis, keys)
-    quota.record_interaction(openid, "message")       # webhook, for every inbound message or event
+    quota.queue_interaction(pipe, openid, "text")     # webhook: inside the message's finish pipeline
+    quota.record_interaction(openid, "click")         # the same on its own (tools, tests)
     status = send_custom(client, quota, openid, text_message("稍等，答案来了"))   # "sent" | "unsent"
 """
 from __future__ import annotations

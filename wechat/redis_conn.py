@@ -107,6 +107,10 @@ class Keys:
     def lock(self, openid: str) -> str:
         return self("lock", openid)
 
+    def content_current(self) -> str:
+        """The live content version's number: written by publish and rollback, read with every message's claim."""
+        return self("content", "current")
+
 
 class Breaker:
     """Skip Redis for a moment after it failed, so each request does not pay a timeout while it is down.
