@@ -14,7 +14,8 @@ from typing import Any
 import redis as redis_lib
 from flask import Flask, Response, jsonify
 
-import cli
+from cli.registry import commands_app, commands_only, register as register_commands
+from cli.services import Services
 from config import Settings, SettingsError, load_settings
 from handlers import fallback, keywords, leads, menu, privacy, search, system, welcome
 from handlers.content_needs import CONTENT_NEEDS
@@ -61,6 +62,8 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
                library: ContentLibrary | None = None, router: Router | None = None,
                **services: Any) -> Flask:
     """Build the app; tests pass their own settings, Redis client and content."""
+    if settings is None and commands_only():
+        return commands_app()   # `flask --app app <command>`: each command builds what it needs, --help nothing
     if settings is None:
         try:
             settings = load_settings()
@@ -92,5 +95,5 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
     for status, text in ((400, "bad request"), (404, "not found"), (405, "method not allowed"),
                          (413, "request body too large"), (500, "internal error")):
         app.register_error_handler(status, lambda exc, s=status, t=text: Response(t + "\n", s, mimetype="text/plain"))
-    cli.register(app)
+    register_commands(app, Services(settings=settings, redis=redis, needs=library.needs))
     return app

@@ -1,10 +1,15 @@
-"""``flask --app app sim``: send a message or event to a running server exactly as WeChat would."""
+"""``flask --app app sim``: send a message or event to a running server exactly as WeChat would.
+
+``scripts/sim.sh`` runs it as ``flask --app "cli.sim:simulator_app()" sim``: an app with only this command,
+so a call imports the simulator and the settings, not the bot.
+"""
 from __future__ import annotations
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import with_appcontext
 
+from cli.services import EXTENSION, Services, services
 from devtools.simulator import Follower, HttpTransport
 
 
@@ -22,7 +27,7 @@ from devtools.simulator import Follower, HttpTransport
 @with_appcontext
 def sim_command(text, url, openid, click_key, subscribe, scene, scan, voice, mode, repeat) -> None:
     """Send TEXT (or an event) to /wechat, signed and encrypted like WeChat, and print the decoded reply."""
-    settings = current_app.extensions["wxbot"].settings
+    settings = services().settings
     url = url or f"http://127.0.0.1:{settings.port}"
     follower = Follower(HttpTransport(url), settings.wechat_token,
                         aes_key=settings.wechat_aes_key, appid=settings.wechat_appid, openid=openid, mode=mode)
@@ -46,5 +51,9 @@ def sim_command(text, url, openid, click_key, subscribe, scene, scan, voice, mod
         raise click.ClickException(f"cannot reach the server at {url}: {reason}") from None
 
 
-def register(app: Flask) -> None:
+def simulator_app() -> Flask:
+    """The smallest app that runs ``sim``: settings from the environment (and ``.env``), nothing else."""
+    app = Flask("simulator")
+    app.extensions[EXTENSION] = Services()
     app.cli.add_command(sim_command)
+    return app

@@ -18,8 +18,9 @@ from typing import Any, Protocol
 from xml.sax.saxutils import escape
 
 import defusedxml.ElementTree as SafeET
+import requests
 
-from wechat.crypto import SafeModeBox, sign
+from wechat.crypto import Refused, SafeModeBox, sign
 
 _msg_ids = itertools.count(int(time.time() * 1000) * 1000 + secrets.randbelow(1000))
 
@@ -33,8 +34,6 @@ class HttpTransport:
     """Talks to a running server over HTTP."""
 
     def __init__(self, base_url: str, path: str = "/wechat", timeout: float = 10.0):
-        import requests
-
         self.url = base_url.rstrip("/") + path
         self.session = requests.Session()
         self.timeout = timeout
@@ -179,11 +178,11 @@ class Follower:
         if "Encrypt" in fields:
             if self.box is None:
                 raise AssertionError("encrypted reply but the simulator has no key")
-            if sign(self.token, fields["TimeStamp"], fields["Nonce"], fields["Encrypt"]) != fields["MsgSignature"]:
-                raise AssertionError("reply MsgSignature does not verify")
-            from wechatpy.crypto import PrpCrypto
-
-            raw = PrpCrypto(self.box.key).decrypt(fields["Encrypt"], self.box.appid).encode("utf-8")
+            try:   # the same check and AES the webhook applies to WeChat's messages
+                raw = self.box.decrypt(fields["Encrypt"], fields["MsgSignature"], fields["TimeStamp"],
+                                       fields["Nonce"]).encode("utf-8")
+            except Refused as exc:
+                raise AssertionError(f"reply envelope does not verify: {exc}") from None
             fields = _fields(raw)
             encrypted = True
         else:

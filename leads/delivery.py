@@ -34,7 +34,7 @@ from rq.registry import FailedJobRegistry
 from config import Settings
 from wechat import jobs
 from leads.store import Lead, LeadStore
-from wechat.redis_conn import Keys
+from wechat.redis_conn import Keys, connect
 
 log = logging.getLogger(__name__)
 
@@ -269,8 +269,6 @@ def start_reconciler(settings: Settings, interval: float = 60.0,
     operator. A Redis lock lets only one of several workers reconcile per interval. Set the returned
     event to stop the thread.
     """
-    from wechat.redis_conn import connect
-
     redis = connect(settings)
     lock_key = Keys(settings.key_prefix)("leads", "reconciling")
 

@@ -9,7 +9,8 @@ import urllib.request
 import pytest
 from flask import Flask
 
-from cli.outbound import load_content_menu, register
+from cli.menu import load_content_menu
+from cli.registry import register
 from tests.support.fake_wechat import ROOT, settings_env, wait_for
 from tests.support.redis_server import free_port
 from wechat.menu import menu_keys, validate_menu
@@ -77,7 +78,7 @@ def test_invalid_menu_is_reported_not_published(runner, fake_wechat, tmp_path):
 def test_settings_and_connection_problems_are_one_clear_message(runner, monkeypatch, fake_wechat):
     monkeypatch.delenv("WECHAT_TOKEN")
     result = runner.invoke(args=["menu", "show"])
-    assert result.exit_code == 1 and "WECHAT_TOKEN: is required" in result.output
+    assert result.exit_code == 3 and "WECHAT_TOKEN: is required" in result.output   # as the app: exit 3
     assert "Traceback" not in result.output
 
     monkeypatch.setenv("WECHAT_TOKEN", "outboundtest")

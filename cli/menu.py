@@ -1,0 +1,111 @@
+"""``flask --app app menu show|diff|publish|delete``: the custom menu WeChat shows, from the published content."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+from flask.cli import AppGroup
+import redis as redis_lib
+import yaml
+
+from cli.errors import friendly
+from cli.services import services
+from config import Settings
+from library.compiled import compile_bundle, menu_data
+from library.versions import VersionStore
+from wechat.menu import (MenuError, current_menu, current_selfmenu, delete_menu, diff_menus, menu_from_content,
+                         publish_menu, render_menu, validate_menu)
+from wechat.redis_conn import Keys, connect
+
+
+def load_content_menu(settings: Settings, path: str | None = None) -> dict[str, Any]:
+    """The desired menu: the live content version's (what the bot answers clicks from), else a file.
+
+    ``path`` (``--file``) or no published version yet: read the YAML file (default content/menu.yaml).
+    """
+    if path is None:
+        live = _live_menu(settings)
+        if live is not None:
+            return menu_from_content(live)
+    path = path or os.path.join(settings.content_dir, "menu.yaml")
+    if not os.path.exists(path):
+        raise click.ClickException(f"no menu file at {path}: create it (see content/README) or pass --file")
+    with open(path, encoding="utf-8") as f:
+        data = yaml.safe_load(f) or {}
+    if not isinstance(data, dict):
+        raise click.ClickException(f"{path}: expected a mapping with 'buttons'")
+    return menu_from_content(data)
+
+
+def _live_menu(settings: Settings) -> dict[str, Any] | None:
+    """menu.yaml of the live content version, or None when nothing is published (or Redis is down)."""
+    try:
+        store = VersionStore(connect(settings), Keys(settings.key_prefix))
+        number = store.current_number()
+        bundle = store.bundle(number) if number is not None else None
+    except redis_lib.RedisError:
+        return None
+    if bundle is None:
+        return None
+    click.echo(f"menu of live content version {number}")
+    return menu_data(compile_bundle(bundle, version=number)) or None
+
+
+@click.group("menu", cls=AppGroup)
+def menu_group() -> None:
+    """Show, diff, publish or delete the WeChat custom menu."""
+
+
+@menu_group.command("show")
+@click.option("--selfmenu", is_flag=True, help="Ask get_current_selfmenu_info (also shows MP-console menus).")
+@friendly
+def menu_show(selfmenu: bool) -> None:
+    """Print the menu WeChat serves now."""
+    client = services().client
+    click.echo("\n".join(render_menu(current_selfmenu(client) if selfmenu else current_menu(client))))
+
+
+@menu_group.command("diff")
+@click.option("--file", "path", default=None, help="Menu YAML (default: the live content version's menu).")
+@friendly
+def menu_diff(path: str | None) -> None:
+    """Dry run: validate the content menu and show how it differs from WeChat's."""
+    desired = load_content_menu(services().settings, path)
+    problems = validate_menu(desired)
+    if problems:
+        raise MenuError(problems)
+    lines = diff_menus(current_menu(services().client), desired)
+    click.echo("\n".join(lines) if lines else "no changes: WeChat already serves this menu")
+
+
+@menu_group.command("publish")
+@click.option("--file", "path", default=None, help="Menu YAML (default: the live content version's menu).")
+@click.option("--force", is_flag=True, help="Publish even when WeChat already serves the same menu.")
+@friendly
+def menu_publish(path: str | None, force: bool) -> None:
+    """Validate the content menu, show the difference, and make WeChat serve it."""
+    desired = load_content_menu(services().settings, path)
+    client = services().client
+    current = current_menu(client)
+    lines = diff_menus(current, desired)
+    if lines:
+        click.echo("\n".join(lines))
+    if publish_menu(client, desired, current=current, force=force):
+        click.echo("published; WeChat clients pick up the new menu within about 5 minutes")
+    else:
+        click.echo("no changes: WeChat already serves this menu (use --force to publish anyway)")
+
+
+menu_group.add_command(menu_publish, "push")  # the name content/menu.yaml's comment uses
+
+
+@menu_group.command("delete")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@friendly
+def menu_delete(yes: bool) -> None:
+    """Remove the menu (and every conditional menu) from WeChat."""
+    if not yes:
+        click.confirm("Delete the custom menu for every follower?", abort=True)
+    delete_menu(services().client)
+    click.echo("menu deleted")
