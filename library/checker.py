@@ -95,9 +95,11 @@ class _Checker:
         if spec.text is not None:
             for lang in ("zh", "en"):
                 self.check_text(spec.text.get(lang), file, self.tree.line(file, path + ("text", lang)))
-        if spec.message is not None and spec.message not in self.tree.messages:
+        if (spec.message is not None and spec.message not in self.tree.messages
+                and not self.message_reported(spec.message)):
+            known = sorted(self.tree.messages)[:8]
             self.tree.error(file, line, f"unknown message {spec.message!r}",
-                            f"add it to {MESSAGES_FILE} or use one of: {', '.join(sorted(self.tree.messages)[:8])}")
+                            f"add it to {MESSAGES_FILE}" + (f" or use one of: {', '.join(known)}" if known else ""))
         if spec.flow is not None:
             if in_random:
                 self.tree.error(file, line, "a random reply cannot start a flow", "move the flow to its own rule")
@@ -113,9 +115,18 @@ class _Checker:
         if item.flow is not None and item.reply is not None:
             self.tree.error(file, self.tree.line(file, path), "both reply and flow given", "keep one of them")
 
+    def message_reported(self, name: str) -> bool:
+        """True when ``name`` fails because messages.yaml (or that message in it) is broken: said there already."""
+        return MESSAGES_FILE not in self.tree.docs or name in (self.tree.data.get(MESSAGES_FILE) or {})
+
+    def article_file_exists(self, article_id: str, lang: str | None = None) -> bool:
+        """Whether a file for ``article_id`` exists, valid or not (an invalid one has its own error)."""
+        langs = (lang,) if lang else ("en", "zh")
+        return any(f"articles/{one}/{article_id}.md" in self.tree.bundle for one in langs)
+
     def check_article_ref(self, article_id: str, file: str, line: int) -> None:
         self.reached.add(article_id)
-        if article_id not in self.tree.articles:
+        if article_id not in self.tree.articles and not self.article_file_exists(article_id):
             close = [a for a in self.tree.articles if article_id.split("-")[0] in a][:3]
             self.tree.error(file, line, f"unknown article {article_id!r}",
                             f"did you mean {', '.join(close)}?" if close
@@ -140,7 +151,7 @@ class _Checker:
         owners: dict[str, tuple[str, str, int]] = {}
         for article_id, variants in sorted(self.tree.articles.items()):
             for lang, other in (("en", "zh"), ("zh", "en")):
-                if lang in variants and other not in variants:
+                if lang in variants and other not in variants and not self.article_file_exists(article_id, other):
                     self.tree.error(variants[lang].file, 1,
                                     f"missing language variant: no articles/{other}/{article_id}.md",
                                     "every article exists in both en and zh with the same id")

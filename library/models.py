@@ -156,15 +156,17 @@ class Scene(Routed):
 
 
 class FrontMatter(Strict):
-    id: NonEmpty
-    language: Lang
-    title: NonEmpty
-    summary: NonEmpty
-    url: NonEmpty
-    image: NonEmpty
-    tags: list[NonEmpty] = Field(min_length=1)
-    date: dt.date
-    keywords: list[NonEmpty] = Field(default_factory=list)
+    """The lines between the two ``---`` at the top of an article."""
+
+    id: NonEmpty = Field(description="The file name without .md, e.g. weibo-2021; the same in both languages")
+    language: Lang = Field(description="zh or en, matching the folder the file is in")
+    title: NonEmpty = Field(description="The headline on the news card (zh: up to 32 characters, en: 64)")
+    summary: NonEmpty = Field(description="The line under the headline (zh: up to 60 characters, en: 120)")
+    url: NonEmpty = Field(description="The article's page, starting with https://")
+    image: NonEmpty = Field(description="The cover picture, starting with https://")
+    tags: list[NonEmpty] = Field(min_length=1, description="Topics, e.g. [weibo, social-media]")
+    date: dt.date = Field(description="When the article was written, as YYYY-MM-DD")
+    keywords: list[NonEmpty] = Field(default_factory=list, description="Words that answer with this article")
 
     @field_validator("url", "image")
     @classmethod

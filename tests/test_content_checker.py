@@ -137,8 +137,42 @@ def test_missing_front_matter(tmp_path):
         fh.write("Just a body.\n")
     report = check_bundle(read_dir(directory), CONTENT_NEEDS)
     assert [(i.file, i.line, i.message) for i in report.errors] == [
-        ("articles/en/weibo-2021.md", 1, "missing front matter"),
-        ("articles/zh/weibo-2021.md", 1, "missing language variant: no articles/en/weibo-2021.md")]
+        ("articles/en/weibo-2021.md", 1, "missing front matter")]      # the zh file is fine: no follow-on error
+
+
+# -- one mistake, one error: what depends on a broken file is not reported again ---------------------------------
+def _errors(directory: str) -> list[tuple[str, int, str, str]]:
+    return [(i.file, i.line, i.message, i.hint) for i in check_bundle(read_dir(directory), CONTENT_NEEDS).errors]
+
+
+def test_a_yaml_error_in_messages_is_reported_once_with_its_hint(tmp_path):
+    directory = _copy_content(tmp_path)
+    messages = os.path.join(directory, "messages.yaml")
+    _edit(messages, "welcome:", "welcome: [")
+    errors = _errors(directory)
+    assert len(errors) == 1, errors
+    file, _, message, hint = errors[0]
+    assert file == "messages.yaml" and "YAML syntax error" in message and hint      # no "unknown message 'help'"
+
+
+def test_a_missing_title_is_reported_once_not_as_a_missing_language(tmp_path):
+    directory = _copy_content(tmp_path)
+    article = os.path.join(directory, "articles", "zh", "weibo-2021.md")
+    with open(article, encoding="utf-8") as fh:
+        text = fh.read()
+    with open(article, "w", encoding="utf-8") as fh:
+        fh.write("".join(line for line in text.splitlines(keepends=True) if not line.startswith("title:")))
+    [(file, _, message, hint)] = _errors(directory)
+    assert (file, message) == ("articles/zh/weibo-2021.md", "missing required key 'title'") and "headline" in hint
+
+
+def test_a_yaml_error_in_one_language_does_not_blame_the_other_or_the_rules(tmp_path):
+    directory = _copy_content(tmp_path)
+    for lang in ("en", "zh"):                           # both variants broken: rules pointing at it stay quiet
+        _edit(os.path.join(directory, "articles", lang, "weibo-2021.md"), "date:", "date: [")
+    errors = _errors(directory)
+    assert {f for f, _, _, _ in errors} == {"articles/en/weibo-2021.md", "articles/zh/weibo-2021.md"}, errors
+    assert all("YAML syntax error" in m and h for _, _, m, h in errors)
 
 
 @pytest.mark.parametrize("regex", [r"(a+)+$", r"(\w*)*", r"(.*,)*x", r"(?:a|ab)*c", r"([a-z]+\s?)+$", r"(x+x+)+y"])
