@@ -31,6 +31,7 @@ ENV_VARS: dict[str, str] = {
     "LEADS_WEBHOOK_URL": "leads_webhook_url",
     "LEADS_WEBHOOK_SECRET": "leads_webhook_secret",
     "SALES_OPENIDS": "sales_openids",
+    "WECHAT_TEMPLATE_IDS": "template_ids",
     "CONSOLE_PASSWORD": "console_password",
     "SECRET_KEY": "secret_key",
 }
@@ -67,6 +68,8 @@ class Settings(BaseModel):
     leads_webhook_url: str = ""
     leads_webhook_secret: str = ""
     sales_openids: tuple[str, ...] = ()
+    # Template ids for templates.yaml entries whose template_id is empty: "lead_sales_alert=ID,lead_confirmation=ID".
+    template_ids: dict[str, str] = Field(default_factory=dict)
     console_password: str = ""
     secret_key: str = ""
 
@@ -114,6 +117,17 @@ class Settings(BaseModel):
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return tuple(value or ())
+
+    @field_validator("template_ids", mode="before")
+    @classmethod
+    def _split_template_ids(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        pairs = [part.strip() for part in value.split(",") if part.strip()]
+        bad = [pair for pair in pairs if pair.count("=") != 1 or not all(x.strip() for x in pair.split("="))]
+        if bad:
+            raise ValueError(f"write name=id pairs separated by commas, e.g. lead_sales_alert=abc123 (got {bad[0]!r})")
+        return {name.strip(): template_id.strip() for name, template_id in (pair.split("=") for pair in pairs)}
 
     @model_validator(mode="after")
     def _aes_needs_appid(self) -> "Settings":

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -23,6 +22,7 @@ import redis as redis_lib
 from config import Settings
 from leads.delivery import final_attempt
 from leads.store import Lead, LeadStore
+from library.compiled import Content
 from library.live import ContentLibrary
 from library.models import TemplateSpec
 from library.needs import ContentNeeds, TemplateNeeds
@@ -53,15 +53,20 @@ TEMPLATE_NEEDS = {name: TemplateNeeds(samples={lang: _sample_values(lang) for la
                   for name in (ALERT, CONFIRMATION)}
 
 
-def values_for(lead: Lead, lang: str, labels: dict[str, dict[str, str]] | None = None) -> dict[str, str]:
-    """What a template may show about ``lead``: no phone, no email."""
+def values_for(lead: Lead, lang: str, content: Content | None = None) -> dict[str, str]:
+    """What a template may show about ``lead``: no phone, no email.
+
+    The source names what the follower tapped or typed as ``content`` words it (the button's name, the
+    rule's label), not our internal keys; a button or rule the version no longer has shows its key.
+    """
     data = lead.data
     source = data.get("source") or {}
     kind = str(source.get("kind") or "unknown")
     source_text = SOURCE_LABELS[lang].get(kind, kind)
     detail = source.get("scene") if kind == "scene" else source.get("key")
     if detail:
-        source_text = f"{source_text}:{detail}"
+        named = content.source_name(kind, str(detail), lang) if content is not None else None
+        source_text = f"{source_text}:{named or detail}"
     when = datetime.fromtimestamp(lead.updated_at or time.time(), CHINA)
     need_labels = data.get("need_labels") or {}
     skipped = "-"
@@ -71,28 +76,37 @@ def values_for(lead: Lead, lang: str, labels: dict[str, dict[str, str]] | None =
             "time": when.strftime("%Y-%m-%d %H:%M"), "date": when.strftime("%Y-%m-%d"), "lead_id": lead.lead_id}
 
 
-def build_messages(lead: Lead, settings: Settings, templates: Mapping[str, TemplateSpec]) -> list[TemplateMessage]:
-    """The template messages for this revision of ``lead``, each with a stable client_msg_id."""
+def build_messages(lead: Lead, settings: Settings, content: Content) -> list[TemplateMessage]:
+    """The template messages for this revision of ``lead`` as ``content`` words them, each with a stable
+    client_msg_id. A template whose id is empty in content takes it from ``WECHAT_TEMPLATE_IDS``."""
     messages = []
-    alert = templates.get(ALERT)
-    if alert is not None and alert.template_id:
+    alert = content.templates.get(ALERT)
+    alert_id = _template_id(alert, ALERT, settings)
+    if alert is not None and alert_id:
         lang = alert.language if alert.language in LANGUAGES else "zh"
         for openid in settings.sales_openids:
             tag = hashlib.sha256(openid.encode()).hexdigest()[:8]
-            messages.append(message_from_config(_config(alert, lang), openid, values_for(lead, lang),
+            messages.append(message_from_config(_config(alert, alert_id, lang), openid, values_for(lead, lang, content),
                                                 client_msg_id=f"{lead.lead_id}-r{lead.revision}-s{tag}"))
-    confirmation = templates.get(CONFIRMATION)
-    if confirmation is not None and confirmation.template_id and lead.openid:
+    confirmation = content.templates.get(CONFIRMATION)
+    confirmation_id = _template_id(confirmation, CONFIRMATION, settings)
+    if confirmation is not None and confirmation_id and lead.openid:
         lang = lead.data.get("lang") if confirmation.language == "follower" else confirmation.language
         lang = lang if lang in LANGUAGES else "zh"
-        messages.append(message_from_config(_config(confirmation, lang), lead.openid, values_for(lead, lang),
+        messages.append(message_from_config(_config(confirmation, confirmation_id, lang), lead.openid,
+                                            values_for(lead, lang, content),
                                             client_msg_id=f"{lead.lead_id}-r{lead.revision}-c"))
     return messages
 
 
-def _config(spec: TemplateSpec, lang: str) -> dict[str, Any]:
+def _template_id(spec: TemplateSpec | None, name: str, settings: Settings) -> str:
+    """Content's id, else the deployment's (``WECHAT_TEMPLATE_IDS``): the demo and staging fill ids in there."""
+    return (spec.template_id if spec is not None else "") or settings.template_ids.get(name, "")
+
+
+def _config(spec: TemplateSpec, template_id: str, lang: str) -> dict[str, Any]:
     """A template's settings in ``lang``, the shape ``message_from_config`` fills in."""
-    return {"template_id": spec.template_id, "fields": spec.fields_for(lang), "url": spec.url,
+    return {"template_id": template_id, "fields": spec.fields_for(lang), "url": spec.url,
             "miniprogram": spec.miniprogram.model_dump() if spec.miniprogram else None}
 
 
@@ -100,9 +114,9 @@ def _config(spec: TemplateSpec, lang: str) -> dict[str, Any]:
 _libraries: dict[tuple[str, ...], ContentLibrary] = {}
 
 
-def live_templates(settings: Settings, redis: redis_lib.Redis) -> Mapping[str, TemplateSpec]:
-    """``templates.yaml`` of the live content version: one GET per call, a newly published version loaded once."""
-    return open_live_content(settings, redis).latest().templates
+def live_content(settings: Settings, redis: redis_lib.Redis) -> Content:
+    """The live content version: one GET per call, a newly published version loaded once."""
+    return open_live_content(settings, redis).latest()
 
 
 def open_live_content(settings: Settings, redis: redis_lib.Redis) -> ContentLibrary:
@@ -133,7 +147,7 @@ def send_lead_alerts(lead_id: str, revision: int) -> dict[str, str]:
     results: dict[str, str] = {}
     retry_later: TemplateRetryLater | None = None
     final = final_attempt()
-    for msg in build_messages(lead, rt.settings, live_templates(rt.settings, rt.redis)):
+    for msg in build_messages(lead, rt.settings, live_content(rt.settings, rt.redis)):
         rt.limiter.wait("template")
         try:
             results[msg.client_msg_id] = send_template(rt.client, rt.redis, rt.keys, msg)

@@ -21,11 +21,11 @@ from library.checker import check_bundle
 from library.issues import ContentInvalid
 from library.loader import MENU_FILE, Tree
 from library.matcher import Hit, Matcher, Target
-from library.models import Button, FlowFile, Localized, ReplySpec, Scene, TemplateSpec
+from library.models import Button, FlowFile, Localized, ReplySpec, Rule, Scene, TemplateSpec
 from library.needs import NO_NEEDS, ContentNeeds
 from library.search import Doc, Scored, SearchIndex, add_words
 from wechat.flow_wording import FlowWording, StepWording
-from wechat.language import DEFAULT_LANGUAGE, LANGUAGES
+from wechat.language import DEFAULT_LANGUAGE, LANGUAGES, detect
 from wechat.validators import Choice
 
 TOPICS_SHOWN = 6
@@ -66,6 +66,8 @@ class Content:
     scenes: dict[str, Scene] = field(default_factory=dict)
     flows: dict[str, FlowWording] = field(default_factory=dict)
     templates: dict[str, TemplateSpec] = field(default_factory=dict)
+    button_names: dict[str, dict[str, str]] = field(default_factory=dict)    # click key -> name per language
+    rule_labels: dict[str, dict[str, str]] = field(default_factory=dict)     # rule name -> label per language
     data: dict[str, Any] = field(default_factory=dict)       # every YAML file parsed, by path (e.g. "menu.yaml")
     bundle: Bundle = field(default_factory=dict)
     matcher: Matcher = field(default_factory=lambda: Matcher([]))
@@ -99,6 +101,13 @@ class Content:
 
     def scene(self, name: str) -> Scene | None:
         return self.scenes.get(name)
+
+    def source_name(self, kind: str, key: str, lang: str) -> str | None:
+        """What a follower tapped or typed to start a flow, as people read it: the menu button's name or the
+        keyword rule's label, in ``lang``; None when this version has no such button or rule."""
+        names = (self.button_names.get(key.removeprefix("menu:")) if kind == "menu" or key.startswith("menu:")
+                 else self.rule_labels.get(key) if kind == "keyword" else None)
+        return (names.get(lang) or names.get(DEFAULT_LANGUAGE)) if names else None
 
     def flow(self, name: str) -> FlowWording | None:
         """What flow ``name`` says in this version (checked and built once), for the flow engine."""
@@ -164,7 +173,10 @@ def build_content(tree: Tree, version: int) -> Content:
         for kind, keyword in rule.keyword_items():
             targets.append(Target(rule.name, rule.action, kind, keyword, tier=0, priority=rule.priority, order=order))
             order += 1
+    button_names: dict[str, dict[str, str]] = {}
     for button in _leaves([b for _, b in tree.menu or ()]):
+        if button.key:
+            button_names[button.key] = button.name.model_dump()
         if button.type == "click" and button.key and button.action is not None:
             clicks[button.key] = button.action
             for lang in LANGUAGES:
@@ -188,12 +200,24 @@ def build_content(tree: Tree, version: int) -> Content:
         scenes=dict(tree.scenes),
         flows={name: flow_wording(name, spec) for name, spec in tree.flows.items()},
         templates=dict(tree.templates),
+        button_names=button_names,
+        rule_labels={rule.name: _rule_label(rule) for _, rule in tree.rules or ()},
         data=dict(tree.data),
         bundle=dict(tree.bundle),
         matcher=Matcher(targets),
         topic_names={lang: names[:TOPICS_SHOWN] for lang, names in topic_names.items()},
         checksum=checksum(tree.bundle),
     )
+
+
+def _rule_label(rule: Rule) -> dict[str, str]:
+    """The rule's ``label``, else its first keyword written in each language (e.g. 合作 / contact)."""
+    if rule.label is not None:
+        return rule.label.model_dump()
+    words = [keyword for _, keyword in rule.keyword_items() if rule.match != "regex"]
+    by_language = {lang: next((w for w in words if detect(w) == lang), "") for lang in LANGUAGES}
+    fallback = words[0] if words else rule.name
+    return {lang: by_language[lang] or fallback for lang in LANGUAGES}
 
 
 def flow_wording(name: str, spec: FlowFile) -> FlowWording:

@@ -83,6 +83,8 @@ class Rule(Routed):
     keywords: list[KeywordItem] = Field(min_length=1)
     match: MatchKind = "exact"
     priority: int = 0
+    label: Localized | None = Field(None, description="How sales see this rule as the source of a lead "
+                                                      "(default: its first keyword in their language)")
 
     @model_validator(mode="after")
     def _answers(self) -> "Rule":

@@ -34,20 +34,18 @@ def fake():
 
 @pytest.fixture
 def content_dir(tmp_path) -> Path:
-    """The real content, with template ids filled in as an operator would."""
+    """A copy of the real content (template ids empty, as shipped)."""
     target = tmp_path / "content"
     shutil.copytree(ROOT / "content", target)
-    data = yaml.safe_load((target / "templates.yaml").read_text(encoding="utf-8"))
-    data["lead_sales_alert"]["template_id"] = "TPL_SALES_ALERT"
-    data["lead_confirmation"]["template_id"] = "TPL_LEAD_CONFIRM"
-    (target / "templates.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return target
 
 
 @pytest.fixture
 def alert_settings(make_settings, fake, content_dir, redis, key_prefix):
+    """Template ids from the deployment's settings, as the demo and a staging account fill them in."""
     yield make_settings(wechat_appid=fake.appid, wechat_secret=fake.secret, wechat_api_base_url=fake.url,
-                        content_dir=str(content_dir), sales_openids="o_sales_anna, o_sales_bo")
+                        content_dir=str(content_dir), sales_openids="o_sales_anna, o_sales_bo",
+                        template_ids="lead_sales_alert=TPL_SALES_ALERT,lead_confirmation=TPL_LEAD_CONFIRM")
     jobs._runtime = None
     cleanup(redis, key_prefix)
 
@@ -145,6 +143,34 @@ def test_the_worker_sends_them(alert_settings, redis, fake):
     wait_for(lambda: len(sent(fake)) == 3, timeout=10)
 
 
+def test_the_source_is_named_as_the_follower_saw_it(alert_settings, redis, fake):
+    """Sales read the button's name, not MENU_CONTACT; a rule's label (or first keyword), not its internal name."""
+    app = make_app(alert_settings, redis)
+    f = follower_for(app, alert_settings)
+    f.click("MENU_CONTACT")
+    for answer in ("张三", "跳过", "跳过", "13800138000", "2", "1", "确认"):
+        f.send(answer)
+    lead_id = LeadStore(redis, Keys(alert_settings.key_prefix)).lead_ids_of(f.openid)[0]
+    jobs.set_runtime(alert_settings, redis)
+    send_lead_alerts(lead_id, 1)
+    assert alert_thing(fake, lead_id, "thing4") == "菜单:联系我们"
+    content = compile_bundle(read_dir(str(ROOT / "content")), version=1, needs=CONTENT_NEEDS)
+    assert content.source_name("keyword", "contact", "zh") == "合作"
+    assert content.source_name("keyword", "contact", "en") == "contact"
+    assert content.source_name("keyword", "menu:MENU_CONTACT", "en") == "Contact us"   # typed a button's name
+
+
+def test_a_template_id_in_content_wins_over_the_settings(alert_settings, redis, fake, content_dir):
+    path = content_dir / "templates.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace('template_id: ""', 'template_id: "TPL_FROM_CONTENT"', 1),
+                    encoding="utf-8")
+    app = make_app(alert_settings, redis)
+    _, lead_id = confirm_lead(app, alert_settings)
+    jobs.set_runtime(alert_settings, redis)
+    send_lead_alerts(lead_id, 1)
+    assert {m["template_id"] for m in sent(fake)} == {"TPL_FROM_CONTENT", "TPL_LEAD_CONFIRM"}
+
+
 def test_no_template_id_means_no_message(make_settings, fake, redis, key_prefix):
     settings = make_settings(wechat_appid=fake.appid, wechat_secret=fake.secret, wechat_api_base_url=fake.url,
                              sales_openids="o_sales_anna")
@@ -170,9 +196,13 @@ def publish_wording(settings, redis, content_dir: Path, thing1: str) -> int:
                    author="test")
 
 
-def alert_thing1(fake, lead_id: str) -> str:
+def alert_thing(fake, lead_id: str, field: str) -> str:
     return [m for m in sent(fake) if m["touser"] == "o_sales_anna" and m["client_msg_id"].startswith(lead_id)][-1][
-        "data"]["thing1"]["value"]
+        "data"][field]["value"]
+
+
+def alert_thing1(fake, lead_id: str) -> str:
+    return alert_thing(fake, lead_id, "thing1")
 
 
 def test_a_rollback_restores_the_template_wording_of_the_next_alert(alert_settings, redis, fake, content_dir):
