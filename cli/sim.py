@@ -10,13 +10,14 @@ from flask import Flask
 from flask.cli import with_appcontext
 
 from cli.services import EXTENSION, Services, services
-from devtools.simulator import Follower, HttpTransport
+from devtools.simulator import Follower, HttpTransport, follower_openid
 
 
 @click.command("sim")
 @click.argument("text", required=False)
 @click.option("--url", default=None, help="Server base URL (default http://127.0.0.1:$PORT).")
-@click.option("--openid", default="o_simulator_follower", show_default=True, help="Follower openid.")
+@click.option("--as", "name", default=None, help="Be the follower called NAME (a stable openid per name).")
+@click.option("--openid", default=None, help="Follower openid (default: the follower called 'you').")
 @click.option("--click", "click_key", default=None, help="Send a menu CLICK event with this key.")
 @click.option("--subscribe", is_flag=True, help="Send a subscribe event.")
 @click.option("--scene", default="", help="QR scene for --subscribe or --scan.")
@@ -25,8 +26,11 @@ from devtools.simulator import Follower, HttpTransport
 @click.option("--mode", type=click.Choice(["auto", "plain", "compat", "safe"]), default="auto", show_default=True)
 @click.option("--repeat", default=1, show_default=True, help="Send the same message N times, like WeChat's retries.")
 @with_appcontext
-def sim_command(text, url, openid, click_key, subscribe, scene, scan, voice, mode, repeat) -> None:
+def sim_command(text, url, name, openid, click_key, subscribe, scene, scan, voice, mode, repeat) -> None:
     """Send TEXT (or an event) to /wechat, signed and encrypted like WeChat, and print the decoded reply."""
+    if name and openid:
+        raise click.UsageError("give --as NAME or --openid, not both")
+    openid = openid or follower_openid(name or "you")
     settings = services().settings
     url = url or f"http://127.0.0.1:{settings.port}"
     follower = Follower(HttpTransport(url), settings.wechat_token,

@@ -283,13 +283,14 @@ def render_menu(menus: MenuSet) -> list[str]:
     return lines
 
 
-def diff_menus(current: MenuSet, desired: MenuSet) -> list[str]:
-    """Unified-diff lines from what WeChat has to what we want; empty when they are the same."""
+def diff_menus(current: MenuSet, desired: MenuSet, current_label: str = "WeChat (current)",
+               desired_label: str = "desired") -> list[str]:
+    """Unified-diff lines from ``current`` (by default what WeChat has) to ``desired``; empty when the same."""
     before, after = normalize(current), normalize(desired)
     if before == after:
         return []
     return [line.rstrip("\n") for line in
-            difflib.unified_diff(render_menu(before), render_menu(after), "WeChat (current)", "desired",
+            difflib.unified_diff(render_menu(before), render_menu(after), current_label, desired_label,
                                  lineterm="", n=2)]
 
 
