@@ -1,56 +1,63 @@
 """Wire the engine (``wechat/``), this account's handlers (``handlers/``) and content into one Flask app.
 
 Gunicorn serves ``app:create_app()``; ``flask --app app <command>`` runs the CLI.
-A message's route, first match wins, in this order (see README "Architecture"):
-system plumbing (language, MORE, silent events) -> privacy -> active flow -> welcome events -> menu clicks
--> keyword rules (numbered-list digit, exact, regex, contains) -> search -> fallback.
+A message goes ``/wechat`` (wechat/webhook.py: verify, parse) -> ``Bot.handle`` (claim, dispatch, persist)
+-> the first route in ``ROUTERS`` that answers (below, in priority order) -> the reply.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import sys
-from typing import Any
+from typing import Any, Callable, Mapping
 
 import redis as redis_lib
 from flask import Flask, Response, jsonify
+from rq import Retry
 
+from analytics.counters import Analytics
 from cli.registry import commands_app, commands_only, register as register_commands
 from cli.services import Services
 from config import Settings, SettingsError, load_settings
 from handlers import fallback, keywords, leads, menu, privacy, search, system, welcome
 from handlers.content_needs import CONTENT_NEEDS
-from analytics.counters import Analytics
-from wechat.bot import Bot
-from library import ContentLibrary
-from wechat.context import SideEffect
-from wechat.custom_messages import CustomQuota
-from wechat.jobs import enqueue_side_effect
+from handlers.context import Context
+from leads.durability import warn_without_aof
+from leads.intake import LeadIntake
+from leads.store import LeadStore
+from library.live import ContentLibrary
+from privacy.erasure import Erasure
+from wechat.bot import Bot, FinishHook
+from wechat.custom_messages import CustomQuota, interaction_windows
+from wechat.flow import FlowEngine
+from wechat.jobs import JobQueue
 from wechat.redis_conn import Keys, connect
 from wechat.router import Router
+from wechat.templates import delivery_results
 from wechat.webhook import MAX_BODY_BYTES, create_blueprint
 
 
 BOOT_ERROR = 3   # gunicorn stops (rather than respawning workers) when a worker exits with this code
 
+# The account's routes in priority order; the first handler that returns a reply wins.
+ROUTERS: tuple[Router, ...] = (
+    system.router,     # language detection and switch, MORE, events that need no words
+    privacy.router,    # "delete my data" wins over everything below, an open form included
+    leads.router,      # an open flow takes typed text; an expired one is explained
+    welcome.router,    # subscribe (with QR scene) and SCAN
+    menu.router,       # menu clicks: each key's reply or flow from content/menu.yaml
+    keywords.router,   # a digit picking from a numbered list; keyword rules: exact, regex, contains
+    search.router,     # free text: the most relevant article(s), BM25 over the live version
+    fallback.router,   # nothing matched
+)
+FLOWS = (leads.LEAD_FLOW,)
 
-def build_router() -> Router:
-    """The account's routes in priority order; the first handler that returns a reply wins."""
+
+def build_router(routers: tuple[Router, ...] = ROUTERS) -> Router:
     root = Router("root")
-    root.include(system.router)     # language detection and switch, MORE, events that need no words
-    root.include(privacy.router)    # "delete my data" wins over everything below, an open form included
-    root.include(leads.router)      # an open flow takes typed text; an expired one is explained
-    root.include(welcome.router)    # subscribe (with QR scene) and SCAN
-    root.include(menu.router)       # menu clicks: each key's reply or flow from content/menu.yaml
-    root.include(keywords.router)   # a digit picking from a numbered list; keyword rules: exact, regex, contains
-    root.include(search.router)     # free text: the most relevant article(s), BM25 over the live version
-    root.include(fallback.router)   # nothing matched
+    for part in routers:
+        root.include(part)
     return root
-
-
-def queue_side_effects(bot: Bot, effects: list[SideEffect]) -> None:
-    """Hand a message's side effects to the worker; ids tied to the message make a retry's enqueue a no-op."""
-    for effect in effects:
-        enqueue_side_effect(bot.redis, bot.settings, effect.func, effect.kwargs, effect.job_id)
 
 
 def configure_logging(settings: Settings) -> None:
@@ -58,10 +65,32 @@ def configure_logging(settings: Settings) -> None:
                         format="%(asctime)s %(levelname)s %(name)s %(process)d: %(message)s")
 
 
+def build_flows(settings: Settings, redis: redis_lib.Redis, keys: Keys) -> FlowEngine:
+    """The flow engine with this account's flows. Their wording comes from each live content version, which
+    the content checker guarantees words every step (``handlers/content_needs.py``): a typo in a flow file
+    is refused by ``content check`` and publish, never served."""
+    engine = FlowEngine(redis=redis, keys=keys, session_ttl=settings.session_ttl)
+    for flow in FLOWS:
+        engine.register(flow)
+    return engine
+
+
+def finish_hooks(settings: Settings, redis: redis_lib.Redis, keys: Keys, flows: FlowEngine) -> list[FinishHook]:
+    """What rides each message's finish round trip, in order."""
+    hooks: list[FinishHook] = [
+        Analytics(keys).record,            # per-day counters
+        flows.keep_expiry_marker,          # tell a follower later why their expired form went nowhere
+        delivery_results(keys),            # TEMPLATESENDJOBFINISH: did the template message arrive?
+    ]
+    if settings.outbound_enabled:          # customer-service windows only matter when we can send
+        hooks.append(interaction_windows(CustomQuota(redis, keys)))
+    return hooks
+
+
 def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | None = None,
                library: ContentLibrary | None = None, router: Router | None = None,
-               **services: Any) -> Flask:
-    """Build the app; tests pass their own settings, Redis client and content."""
+               job_retries: Mapping[Callable[..., Any], Retry] | None = None) -> Flask:
+    """Build the app. Tests pass their own settings, Redis client, content, router and (short) job retries."""
     if settings is None and commands_only():
         return commands_app()   # `flask --app app <command>`: each command builds what it needs, --help nothing
     if settings is None:
@@ -72,15 +101,16 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
             raise SystemExit(BOOT_ERROR) from None
     configure_logging(settings)
     redis = redis if redis is not None else connect(settings)
-    library = library or ContentLibrary.open(redis, Keys(settings.key_prefix), settings.content_dir, CONTENT_NEEDS)
-    bot = Bot(settings, redis, router or build_router(), library, services=services)
-    bot.finish_hooks.append(Analytics(bot.keys).record)   # per-day counters, inside the finish round trip
-    bot.flows = leads.install(bot)   # the flow engine (lead form) and its expiry marker hook
-    bot.enqueue = lambda effects: queue_side_effects(bot, effects)
-    if settings.outbound_enabled:    # customer-service windows only matter when we can send
-        quota = CustomQuota(redis, bot.keys)
-        bot.finish_hooks.append(lambda ctx, rendered, pipe: ctx.notes.get("erased") or quota.queue_interaction(
-            pipe, ctx.openid, ctx.message.event if ctx.message.is_event else ctx.message.type))
+    keys = Keys(settings.key_prefix)
+    library = library or ContentLibrary.open(redis, keys, settings.content_dir, CONTENT_NEEDS)
+    flows = build_flows(settings, redis, keys)
+    lead_store = LeadStore(redis, keys)
+    make_context = functools.partial(Context, leads=LeadIntake(lead_store),
+                                     privacy=Erasure(redis, keys, lead_store, flows))
+    bot = Bot(settings, redis, router or build_router(), library, make_context=make_context, flows=flows,
+              enqueue=JobQueue(redis, settings, job_retries).put,
+              finish_hooks=finish_hooks(settings, redis, keys, flows))
+    warn_without_aof(redis)
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES

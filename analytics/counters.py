@@ -54,21 +54,21 @@ def mask(text: str) -> str:
 
 
 def labels(ctx: "Context") -> list[str]:
-    """The counters one message increments, from the message and the notes handlers left in ``ctx.notes``."""
-    message, notes = ctx.message, ctx.notes
+    """The counters one message increments, from the message and the outcome its handlers reported."""
+    message, outcome = ctx.message, ctx.outcome
     out = [f"event:{message.event}" if message.is_event else f"type:{message.type}"]
-    if notes.get("rule"):
-        out.append(f"rule:{notes['rule']}")
+    if outcome.rule:
+        out.append(f"rule:{outcome.rule}")
     if message.event == "click":
         out.append(f"menu:{message.event_key}")
-    if notes.get("search") in ("hit", "miss"):
-        out.append(f"search:{notes['search']}")
-    if notes.get("scene"):
-        out.append(f"scene:{notes['scene']}")
-    if notes.get("flow"):
-        out.append(f"flow:{notes['flow']}")
-    out += [f"article:{a}" for a in dict.fromkeys(notes.get("articles", ()))]
-    if notes.get("error"):
+    if outcome.search in ("hit", "miss"):
+        out.append(f"search:{outcome.search}")
+    if outcome.scene:
+        out.append(f"scene:{outcome.scene}")
+    if outcome.flow:
+        out.append(f"flow:{outcome.flow}")
+    out += [f"article:{a}" for a in dict.fromkeys(outcome.articles)]
+    if outcome.error:
         out.append("error:1")
     return out
 
@@ -107,7 +107,7 @@ class Analytics:
                 self._followers_seen.clear()
             self._followers_seen.add(openid)
         text, trim = "", 0
-        if ctx.notes.get("search") == "miss":
+        if ctx.outcome.search == "miss":
             text = mask(ctx.message.content)
             if text:
                 self._unmatched_writes += 1

@@ -6,6 +6,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from cli.errors import friendly
 from cli.services import services
+from leads import RENAMED_JOBS
 from leads.alerts import open_live_content
 from leads.delivery import start_reconciler
 from wechat.jobs import dead_letters, retry_all_dead_letters, retry_dead_letter, run_worker
@@ -21,7 +22,7 @@ def worker_command(burst: bool) -> None:
     if not burst:
         start_reconciler(settings)   # re-queue leads whose delivery job vanished, once a minute
     open_live_content(settings, services().redis)   # loaded once here; forked work horses inherit it
-    run_worker(settings, burst=burst)
+    run_worker(settings, burst=burst, renames=RENAMED_JOBS)
 
 
 @click.group("jobs", cls=AppGroup)

@@ -186,11 +186,11 @@ class Follower:
         if "Encrypt" in fields:
             if self.box is None:
                 raise AssertionError("encrypted reply but the simulator has no key")
-            try:   # the same check and AES the webhook applies to WeChat's messages
+            try:    # checks the reply's MsgSignature and AppID as WeChat would
                 raw = self.box.decrypt(fields["Encrypt"], fields["MsgSignature"], fields["TimeStamp"],
                                        fields["Nonce"]).encode("utf-8")
             except Refused as exc:
-                raise AssertionError(f"reply envelope does not verify: {exc}") from None
+                raise AssertionError(f"encrypted reply does not verify: {exc}") from None
             fields = _fields(raw)
             encrypted = True
         else:

@@ -1,8 +1,8 @@
 """Typed words: a digit picking from the last numbered list, then keyword rules (exact, regex, contains)."""
 from __future__ import annotations
 
+from handlers.context import Context
 from handlers.respond import pick_choice, respond
-from wechat.context import Context
 from wechat.replies import Reply
 from wechat.router import Router
 
@@ -21,6 +21,6 @@ def reply_keyword(ctx: Context) -> Reply | None:
     hit = ctx.content.match(ctx.message.content)
     if hit is None:
         return None
-    ctx.notes["rule"] = hit.target.rule
-    ctx.notes["match"] = hit.kind
+    ctx.outcome.rule = hit.target.rule
+    ctx.outcome.match = hit.kind
     return respond(ctx, hit.target.action, source={"kind": "keyword", "key": hit.target.rule})

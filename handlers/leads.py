@@ -12,34 +12,32 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from leads import LeadStore, enqueue_alerts, enqueue_delivery
-from wechat.flow import Flow, FlowEngine, FlowRun, Step
+from handlers.context import Context
+from leads import alerts_job_id, deliver_lead, delivery_job_id, send_lead_alerts
+from wechat.conversation import FlowRun
+from wechat.flow import Flow, Step
 from wechat.flow_wording import FlowWording, StepWording
 from wechat.replies import Reply, Text
 from wechat.router import Router
 from wechat.validators import parse_choice, parse_contact, parse_name, parse_text
-
-if TYPE_CHECKING:
-    from wechat.bot import Bot
-    from wechat.context import Context
 
 log = logging.getLogger(__name__)
 
 router = Router("leads")
 
 
-@router.route(lambda ctx: ctx.bot.flows is not None and ctx.bot.flows.in_flow(ctx))
-def answer_lead_question(ctx: "Context") -> Reply | None:
+@router.route(lambda ctx: ctx.flows is not None and ctx.flows.in_flow(ctx))
+def answer_lead_question(ctx: Context) -> Reply | None:
     """Take typed text as the answer to the open flow's current question."""
-    return ctx.bot.flows.answer(ctx)
+    return ctx.flows.answer(ctx)
 
 
-@router.route(lambda ctx: ctx.bot.flows is not None and ctx.bot.flows.may_have_expired(ctx))
-def explain_expired_form(ctx: "Context") -> Reply | None:
+@router.route(lambda ctx: ctx.flows is not None and ctx.flows.may_have_expired(ctx))
+def explain_expired_form(ctx: Context) -> Reply | None:
     """Tell a follower whose form timed out with their session that their answers were not kept."""
-    return ctx.bot.flows.explain_expired(ctx)
+    return ctx.flows.explain_expired(ctx)
 
 
 # -- the steps ----------------------------------------------------------------------------------------
@@ -61,21 +59,15 @@ LEAD_STEPS = (
 )
 
 
-def submit_lead(ctx: "Context", run: FlowRun, wording: FlowWording) -> Reply:
+def submit_lead(ctx: Context, run: FlowRun, wording: FlowWording) -> Reply:
     """Store the confirmed lead (once per run), queue its delivery and alerts, thank the follower."""
-    bot = ctx.bot
-    data = lead_data(run, wording)
-    store = LeadStore(bot.redis, bot.keys)
-    result = store.capture(ctx.openid, run.run_id, data)
+    result = ctx.leads.capture(ctx.openid, run.run_id, lead_data(run, wording))
     log.info("lead %s %s (revision %d, source %s)", result.lead_id, result.outcome, result.revision,
              run.source.get("kind", "-"))
     # Queued even for a duplicate confirm: job ids make it idempotent, and it repairs a crash between the two.
-    schedule = bot.services.get("lead_retry_schedule")
-    try:
-        enqueue_delivery(bot.redis, bot.settings, result.lead_id, result.revision, schedule=schedule)
-        enqueue_alerts(bot.redis, bot.settings, result.lead_id, result.revision)
-    except Exception:  # the lead is stored and in the outbox; `leads reconcile` or the worker re-queues it
-        log.exception("lead %s stored but its jobs could not be queued", result.lead_id)
+    lead = {"lead_id": result.lead_id, "revision": result.revision}
+    ctx.defer(deliver_lead, job_id=delivery_job_id(result.lead_id, result.revision), **lead)
+    ctx.defer(send_lead_alerts, job_id=alerts_job_id(result.lead_id, result.revision), **lead)
     return Text(wording.text("updated" if result.revision > 1 else "done", run.lang))
 
 
@@ -97,34 +89,3 @@ def lead_data(run: FlowRun, wording: FlowWording) -> dict[str, Any]:
 
 
 LEAD_FLOW = Flow("lead", LEAD_STEPS, on_confirm=submit_lead)
-
-
-def install(bot: "Bot") -> FlowEngine:
-    """Build the flow engine for this account and hook it into the bot.
-
-    Wording comes from the live content version, which the content checker guarantees words every step
-    (``handlers/content_needs.py``); a typo in a flow file is refused by ``content check`` and publish.
-    """
-    engine = FlowEngine(redis=bot.redis, keys=bot.keys, session_ttl=bot.settings.session_ttl)
-    engine.register(LEAD_FLOW)
-    bot.finish_hooks.append(engine.finish_hook)
-    warn_without_aof(bot)
-    return engine
-
-
-_aof_checked = False
-
-
-def warn_without_aof(bot: "Bot") -> None:
-    """Say once per process when Redis runs without an append-only file: a confirmed lead could then be lost."""
-    global _aof_checked
-    if _aof_checked:
-        return
-    _aof_checked = True
-    try:
-        value = bot.redis.config_get("appendonly").get("appendonly")
-    except Exception:  # managed Redis often refuses CONFIG; nothing to say then
-        return
-    if value in ("no", b"no"):
-        log.warning("Redis has appendonly=no: leads confirmed since the last snapshot are lost if Redis restarts "
-                    "(set appendonly yes, appendfsync always; see README, persistence)")

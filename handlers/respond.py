@@ -1,7 +1,7 @@
 """Turn a content reply (``ReplySpec``) into a WeChat reply for this follower, in their language.
 
 Shared by keyword rules, menu clicks, QR scenes and search, so every route sends articles, lists and
-flows the same way: sent articles are remembered in ``ctx.session["read"]`` (the lead form reports
+flows the same way: sent articles are remembered in ``ctx.conversation.read`` (the lead form reports
 them), several articles answer a typed message as a numbered list (WeChat shows one card there).
 
 Usage::
@@ -15,10 +15,9 @@ import logging
 import random
 from typing import Any, Sequence
 
-from library.compiled import Content
+from handlers.context import Context
 from library.matcher import exact_form
 from library.models import ReplySpec
-from wechat.context import Context
 from wechat.replies import Article, News, Reply, Text, article_limit
 
 log = logging.getLogger(__name__)
@@ -35,7 +34,7 @@ def respond(ctx: Context, spec: ReplySpec, *, source: dict[str, Any]) -> Reply:
         return respond(ctx, random.choice(spec.random), source=source)
     if spec.flow is not None:
         return start_flow(ctx, spec.flow, source)
-    ctx.session.pop("choices", None)
+    ctx.conversation.choices = []
     if spec.article is not None:
         return send_articles(ctx, [spec.article])
     if spec.articles is not None:
@@ -49,8 +48,7 @@ def respond(ctx: Context, spec: ReplySpec, *, source: dict[str, Any]) -> Reply:
 
 def send_articles(ctx: Context, article_ids: Sequence[str]) -> Reply:
     """News cards in the follower's language; WeChat shows 1 for a typed message, up to 8 otherwise."""
-    content: Content = ctx.content
-    docs = [doc for doc in (content.article(a, ctx.lang) for a in article_ids) if doc is not None]
+    docs = [doc for doc in (ctx.content.article(a, ctx.lang) for a in article_ids) if doc is not None]
     docs = docs[:article_limit(ctx.message)]
     if not docs:
         return Text(ctx.text("help"))
@@ -59,47 +57,45 @@ def send_articles(ctx: Context, article_ids: Sequence[str]) -> Reply:
 
 
 def remember_read(ctx: Context, article_ids: Sequence[str]) -> None:
-    read = [a for a in ctx.session.get("read", []) if a not in article_ids] + list(article_ids)
-    ctx.session["read"] = read[-READ_KEPT:]
-    ctx.notes.setdefault("articles", []).extend(article_ids)
+    read = [a for a in ctx.conversation.read if a not in article_ids] + list(article_ids)
+    ctx.conversation.read = read[-READ_KEPT:]
+    ctx.outcome.articles.extend(article_ids)
 
 
 def offer_choices(ctx: Context, article_ids: Sequence[str]) -> Reply:
     """A numbered list of titles; the follower's next digit is resolved by ``pick_choice``."""
-    content: Content = ctx.content
-    docs = [doc for doc in (content.article(a, ctx.lang) for a in article_ids) if doc is not None][:CHOICES_MAX]
+    docs = [doc for doc in (ctx.content.article(a, ctx.lang) for a in article_ids) if doc is not None][:CHOICES_MAX]
     if len(docs) == 1:
         return send_articles(ctx, [docs[0].id])
     numbers = [str(i) for i in range(1, len(docs) + 1)]
     lang = ctx.lang if ctx.lang in _OR else "zh"
     spoken = _COMMA[lang].join(numbers[:-1]) + _OR[lang] + numbers[-1]
     items = "\n".join(f"{n}. {doc.title}" for n, doc in zip(numbers, docs, strict=True))
-    ctx.session["choices"] = [doc.id for doc in docs]
+    ctx.conversation.choices = [doc.id for doc in docs]
     return Text(ctx.text("choices", numbers=spoken, items=items))
 
 
 def pick_choice(ctx: Context) -> Reply | None:
     """Resolve "1", "２" or "2." after a numbered list; None when the text is not a pending choice."""
-    choices = ctx.session.get("choices")
+    choices = ctx.conversation.choices
     if not choices:
         return None
     picked = exact_form(ctx.message.content)
     if not picked.isdigit() or not 1 <= int(picked) <= len(choices):
         return None
-    ctx.session.pop("choices", None)
-    ctx.notes["choice"] = int(picked)
+    ctx.conversation.choices = []
+    ctx.outcome.choice = int(picked)
     return send_articles(ctx, [choices[int(picked) - 1]])
 
 
 def start_flow(ctx: Context, name: str, source: dict[str, Any]) -> Reply:
     """Start a conversation flow; without a flow engine, tell the follower how to reach us instead."""
-    ctx.session.pop("choices", None)
-    ctx.notes["flow"] = name
-    source = {**source, "read": list(ctx.session.get("read", []))}
-    engine = ctx.bot.flows
+    ctx.conversation.choices = []
+    ctx.outcome.flow = name
+    source = {**source, "read": list(ctx.conversation.read)}
     # Content may name a flow whose wording was published before its code shipped (or, with no valid content
     # at all, no flow is worded): point to a human instead.
-    if engine is None or not engine.can_start(ctx, name):
+    if ctx.flows is None or not ctx.flows.can_start(ctx, name):
         log.warning("flow %r cannot start; sending the contact text", name)
         return Text(ctx.text("contact"))
     return ctx.start_flow(name, source=source)

@@ -2,9 +2,9 @@
 nothing (the fallback then suggests topics)."""
 from __future__ import annotations
 
+from handlers.context import Context
 from handlers.respond import offer_choices, send_articles
 from library.search import confident
-from wechat.context import Context
 from wechat.language import detect
 from wechat.replies import Reply
 from wechat.router import Router
@@ -22,10 +22,10 @@ def reply_search(ctx: Context) -> Reply | None:
         return None
     picked = confident(ctx.content.search(text, detect(text) or ctx.lang))
     if not picked:
-        ctx.notes["search"] = "miss"
+        ctx.outcome.search = "miss"
         return None
-    ctx.notes["search"] = "hit"
-    ctx.session.pop("choices", None)
+    ctx.outcome.search = "hit"
+    ctx.conversation.choices = []
     if len(picked) == 1:
         return send_articles(ctx, picked)
     return offer_choices(ctx, picked)

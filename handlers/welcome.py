@@ -1,8 +1,8 @@
 """Greetings: a new follower (optionally from a QR scene) and a follower scanning one of our QR codes again."""
 from __future__ import annotations
 
+from handlers.context import Context
 from handlers.respond import respond
-from wechat.context import Context
 from wechat.replies import Reply, Text
 from wechat.router import Router
 
@@ -24,11 +24,11 @@ def welcome_back(ctx: Context) -> Reply:
 def _greet(ctx: Context, default: str) -> Reply:
     scene_name = ctx.message.scene
     if scene_name:
-        ctx.session["scene"] = scene_name      # remembered for later, e.g. as a lead's source
+        ctx.conversation.scene = scene_name    # remembered for later, e.g. as a lead's source
     scene = ctx.content.scene(scene_name) if scene_name else None
     if scene is None:
         return Text(ctx.text(default))
-    ctx.notes["scene"] = scene_name
+    ctx.outcome.scene = scene_name
     greeting = scene.welcome.get(ctx.lang) if scene.welcome else ""
     if scene.action is None:
         return Text(greeting)

@@ -7,7 +7,7 @@ restores the wording of the next alert. ``content check`` validates the file aga
 
 Usage::
 
-    enqueue_alerts(redis, settings, lead_id, revision)  # in the request; the worker runs send_lead_alerts
+    ctx.defer(send_lead_alerts, job_id=alerts_job_id(lead_id, revision), lead_id=lead_id, revision=revision)
 """
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from typing import Any
 import redis as redis_lib
 
 from config import Settings
-from leads.delivery import final_attempt
 from leads.store import Lead, LeadStore
 from library.compiled import Content
 from library.live import ContentLibrary
@@ -34,7 +33,6 @@ from wechat.templates import TemplateMessage, TemplateRetryLater, message_from_c
 log = logging.getLogger(__name__)
 
 ALERT, CONFIRMATION = "lead_sales_alert", "lead_confirmation"
-ALERTS_FUNC = "leads.alerts.send_lead_alerts"
 CHINA = timezone(timedelta(hours=8))     # sales work in China Standard Time (no DST)
 SOURCE_LABELS = {"zh": {"menu": "菜单", "keyword": "关键词", "scene": "二维码", "unknown": "其他"},
                  "en": {"menu": "Menu", "keyword": "Keyword", "scene": "QR", "unknown": "Other"}}
@@ -135,6 +133,8 @@ def open_live_content(settings: Settings, redis: redis_lib.Redis) -> ContentLibr
     return library
 
 
+# -- the job ----------------------------------------------------------------------------------------
+@jobs.job()
 def send_lead_alerts(lead_id: str, revision: int) -> dict[str, str]:
     """Send this revision's alerts and confirmation; each message at most once (send_template checks its status)."""
     rt = jobs.runtime()
@@ -146,7 +146,7 @@ def send_lead_alerts(lead_id: str, revision: int) -> dict[str, str]:
         return {"skipped": "not_configured"}
     results: dict[str, str] = {}
     retry_later: TemplateRetryLater | None = None
-    final = final_attempt()
+    final = jobs.is_final_attempt()
     for msg in build_messages(lead, rt.settings, live_content(rt.settings, rt.redis)):
         rt.limiter.wait("template")
         try:
@@ -160,8 +160,3 @@ def send_lead_alerts(lead_id: str, revision: int) -> dict[str, str]:
     if retry_later is not None:
         raise retry_later          # RQ retries; messages already sent are skipped next time
     return results
-
-
-def enqueue_alerts(redis: redis_lib.Redis, settings: Settings, lead_id: str, revision: int) -> str:
-    return jobs.enqueue(redis, settings, ALERTS_FUNC, {"lead_id": lead_id, "revision": revision},
-                        job_id=f"lead-{lead_id}-r{revision}-alerts")

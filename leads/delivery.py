@@ -12,8 +12,8 @@ Any 2xx means delivered; anything else (or no answer) is retried with exponentia
 
 Usage::
 
-    enqueue_delivery(redis, settings, capture.lead_id, capture.revision)          # in the request
-    enqueue_delivery(redis, settings, lead_id, rev, schedule=[1, 1, 1])           # tests: a short window
+    ctx.defer(deliver_lead, job_id=delivery_job_id(lead_id, rev), lead_id=lead_id, revision=rev)   # a handler
+    enqueue_delivery(redis, settings, lead_id, rev, schedule=[1, 1, 1])    # CLI and reconciler; tests: a short window
 """
 from __future__ import annotations
 
@@ -28,19 +28,17 @@ from typing import Any
 
 import redis as redis_lib
 import requests
-from rq import Retry, get_current_job
-from rq.registry import FailedJobRegistry
+from rq import Retry
 
 from config import Settings
-from wechat import jobs
+from leads.intake import delivery_job_id
 from leads.store import Lead, LeadStore
+from wechat import jobs
 from wechat.redis_conn import Keys, connect
 
 log = logging.getLogger(__name__)
 
 DELIVERY_WINDOW_S = 26 * 3600     # retries span at least 24 h (the promise), with two hours to spare
-DELIVER_FUNC = "leads.delivery.deliver_lead"
-ERASE_FUNC = "leads.delivery.deliver_erasure"
 TIMEOUT = (5.0, 20.0)             # (connect, read) seconds for the CRM
 STALE_OUTBOX_S = 15 * 60          # a lead pending this long without a live job gets a fresh one
 
@@ -126,13 +124,8 @@ def _config_problem(settings: Settings) -> str | None:
     return None
 
 
-def final_attempt() -> bool:
-    """True in the job's last try (or outside RQ), when a failure becomes a dead letter."""
-    job = get_current_job()
-    return job is None or not job.retries_left
-
-
 # -- jobs (run in the worker) ---------------------------------------------------------------------
+@jobs.job(retry=_retry(None), timeout=60)
 def deliver_lead(lead_id: str, revision: int) -> str:
     """Send the lead's current revision to the CRM; idempotent, so a re-run after a crash is harmless."""
     rt = jobs.runtime()
@@ -156,7 +149,7 @@ def deliver_lead(lead_id: str, revision: int) -> str:
             log.info("lead %s revision %d delivered", lead_id, lead.revision)
             return "delivered"
         store.record_failure(lead_id, error)
-        if final_attempt():
+        if jobs.is_final_attempt():
             store.mark_dead(lead_id, error)
             log.error("lead %s dead-lettered after retries (%s)", lead_id, error)
         else:
@@ -166,6 +159,7 @@ def deliver_lead(lead_id: str, revision: int) -> str:
         requeue_stale(rt.redis, rt.settings)
 
 
+@jobs.job(retry=_retry(None), timeout=60)
 def deliver_erasure(lead_id: str) -> str:
     """Tell the CRM a follower erased their data (body: event and lead id only)."""
     rt = jobs.runtime()
@@ -183,19 +177,12 @@ def deliver_erasure(lead_id: str) -> str:
 # -- enqueueing (request side and CLI) ------------------------------------------------------------
 def enqueue_delivery(redis: redis_lib.Redis, settings: Settings, lead_id: str, revision: int, *,
                      schedule: Sequence[float] | None = None, tag: str = "") -> str:
-    """Queue delivery of ``revision``; idempotent per (lead, revision, tag). Returns the RQ job id."""
-    job_id = f"lead-{lead_id}-r{revision}" + (f"-{tag}" if tag else "")
-    rq_id = jobs.enqueue(redis, settings, DELIVER_FUNC, {"lead_id": lead_id, "revision": revision},
-                         job_id=job_id, retry=_retry(schedule), timeout=60)
+    """Queue delivery of ``revision`` outside a message (manual retry, reconciler); idempotent per
+    (lead, revision, tag). Returns the RQ job id."""
+    rq_id = jobs.enqueue(redis, settings, deliver_lead, {"lead_id": lead_id, "revision": revision},
+                         job_id=delivery_job_id(lead_id, revision, tag), retry=_retry(schedule))
     LeadStore(redis, Keys(settings.key_prefix)).set_job(lead_id, rq_id)
     return rq_id
-
-
-def enqueue_erasure(redis: redis_lib.Redis, settings: Settings, lead_id: str) -> str | None:
-    if _config_problem(settings):
-        return None
-    return jobs.enqueue(redis, settings, ERASE_FUNC, {"lead_id": lead_id}, job_id=f"lead-{lead_id}-erased",
-                        retry=_retry(None), timeout=60)
 
 
 def retry_lead(redis: redis_lib.Redis, settings: Settings, lead_id: str, *,
@@ -205,18 +192,10 @@ def retry_lead(redis: redis_lib.Redis, settings: Settings, lead_id: str, *,
     lead = store.get(lead_id)
     if lead is None or lead.state != "active":
         return None
-    if lead.job:
-        _forget_failed_job(redis, settings, lead.job)
+    if lead.job:   # the new job replaces it: the generic dead-letter list must not show it twice
+        jobs.forget_dead_letter(redis, settings, lead.job)
     store.mark_pending(lead_id, "retried")
     return enqueue_delivery(redis, settings, lead_id, lead.revision, schedule=schedule, tag=f"m{int(time.time() * 1000)}")
-
-
-def _forget_failed_job(redis: redis_lib.Redis, settings: Settings, rq_id: str) -> None:
-    """Drop the old job from RQ's failed registry so the generic dead-letter list does not show it twice."""
-    for name in jobs.QUEUES:
-        registry = FailedJobRegistry(queue=jobs.get_queue(redis, settings, name))
-        if rq_id in registry.get_job_ids():
-            registry.remove(rq_id)
 
 
 def reconcile(redis: redis_lib.Redis, settings: Settings, *, older_than: float = STALE_OUTBOX_S,

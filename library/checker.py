@@ -16,20 +16,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from library.bundle import Bundle
-from library.issues import Issue
+from library.display_limits import check_display_limits
 from library.flow_checks import check_flows
+from library.issues import Issue
 from library.loader import MENU_FILE, MESSAGES_FILE, RULES_FILE, Tree, parse_bundle
 from library.matcher import exact_form, normalize
 from library.models import FLOW_NAME, Button, ReplySpec
 from library.needs import NO_NEEDS, ContentNeeds
 from library.placeholders import check_placeholders
 from library.regex_safety import backtracking_risk
+from library.review_terms import check_review_terms
 from library.template_checks import check_templates
 from wechat.limits import (MENU_KEY_BYTES, MENU_SUB_BUTTONS, MENU_SUB_NAME_BYTES, MENU_TOP_BUTTONS,
                            MENU_TOP_NAME_BYTES, MENU_URL_BYTES, NEWS_ARTICLES_OTHER, QR_SCENE_CHARS, TEXT_BYTES)
 
 MENU_KEY = re.compile(r"^MENU_[A-Z0-9_]+$")      # our naming convention, not WeChat's rule
-# From content/articles/README.md: what fits on a news card.
+# Hard limits (errors), from the MP editor's 64-character title and 120-character summary. What a phone
+# shows is far less: library/display_limits.py warns above that.
 TITLE_MAX = {"en": 64, "zh": 32}
 SUMMARY_MAX = {"en": 120, "zh": 60}
 
@@ -79,6 +82,8 @@ class _Checker:
         self.check_menu()
         self.check_scenes()
         self.check_dead_articles()
+        check_display_limits(self.tree)
+        check_review_terms(self.tree)
 
     # -- replies (shared by rules, menu and scenes) ----------------------------------------------
     def check_reply(self, spec: ReplySpec, file: str, path: tuple[Any, ...], *, in_random: bool = False) -> None:

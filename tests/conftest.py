@@ -10,6 +10,7 @@ import redis as redis_lib
 
 from app import create_app
 from config import Settings, load_settings
+from tests.support.cleanup import cleanup_prefix
 from tests.support.redis_server import stop_test_redis, test_redis_url
 from devtools.simulator import FlaskTransport, Follower
 
@@ -36,12 +37,10 @@ def pytest_sessionfinish(session, exitstatus) -> None:
 
 @pytest.fixture
 def key_prefix(redis_url: str) -> Iterator[str]:
-    """A fresh prefix; afterwards delete exactly the keys written under it (never FLUSHDB)."""
+    """A fresh prefix; afterwards delete exactly what was written under it, RQ's records included (never FLUSHDB)."""
     prefix = f"test-{uuid.uuid4().hex[:10]}:"
     yield prefix
-    client = redis_lib.Redis.from_url(redis_url)
-    for key in client.scan_iter(match=f"*{prefix}*", count=1000):
-        client.delete(key)
+    cleanup_prefix(redis_lib.Redis.from_url(redis_url), prefix)
 
 
 @pytest.fixture

@@ -65,7 +65,7 @@ def test_days_follow_china_time(bot, follower):
     late_utc = dt.datetime(2026, 3, 1, 17, 30, tzinfo=dt.timezone.utc)     # 01:30 on 2 March in Beijing
     assert today(late_utc) == dt.date(2026, 3, 2)
     analytics = Analytics(bot.keys, clock=lambda: late_utc)
-    bot.finish_hooks[:] = [analytics.record]
+    bot.finish_hooks = (analytics.record,)
     follower.send("KOL")
     report = analytics.report(bot.redis, dt.date(2026, 3, 2), dt.date(2026, 3, 2))
     assert report.group("type") == {"text": 1}

@@ -80,8 +80,13 @@ def test_issue_keywords_reach_their_article(content, word, article):
     assert hit.target.action.article == article or article in (hit.target.action.articles or [])
 
 
-def test_xiaohongshu_offers_its_articles(content):
-    assert content.match("小红书").target.action.articles == ["idol-economy-kol-koc", "amx-ayayi-metahuman"]
+def test_xiaohongshu_says_there_is_no_article_and_offers_the_closest_and_a_consultant(content):
+    for word in ("小红书", "Xiaohongshu", "RED", "小红书怎么投放"):
+        reply = content.match(word).target.action
+        assert reply.articles is None and reply.article is None, word
+        assert "还没有专门介绍小红书的文章" in reply.text.zh and "don't have an article on Xiaohongshu" in reply.text.en
+        assert "「咨询」" in reply.text.zh and '"contact"' in reply.text.en
+        assert content.match("安慕希").target.action.article == "amx-ayayi-metahuman"       # the pointers lead somewhere
 
 
 def test_expo_scene_welcomes_and_starts_the_lead_flow(content):
@@ -92,7 +97,7 @@ def test_expo_scene_welcomes_and_starts_the_lead_flow(content):
 
 def test_fallback_topics_come_from_the_menu(content):
     assert content.topics("zh").startswith("KOL与偶像经济、B站与Z世代")
-    assert content.topics("en").startswith("KOLs & idol economy, Bilibili & Gen Z")
+    assert content.topics("en").startswith("KOLs & idols, Bilibili & Gen Z")
     assert "{topics}" not in content.message("fallback", "en", topics=content.topics("en"))
 
 

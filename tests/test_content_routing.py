@@ -14,7 +14,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONTENT = os.path.join(ROOT, "content")
 
 KOL_ZH = "中国偶像经济：KOL与KOC有何不同"
-KOL_EN = "China's Idol Economy: How KOLs and KOCs Differ"
+KOL_EN = "China's Idol Economy: KOLs vs KOCs"
 WEIBO_ZH_URL = "https://insights.example.com/zh/weibo-2021"
 WEIBO_EN_URL = "https://insights.example.com/en/weibo-2021"
 
@@ -42,7 +42,7 @@ def test_full_width_and_case_do_not_matter(follower):
 def test_english_text_gets_the_english_article(follower, bot):
     reply = follower.send("Tell me about KOL marketing")
     assert reply.articles[0]["Title"] == KOL_EN
-    assert bot.store.load(follower.openid)["lang"] == "en"
+    assert bot.store.load(follower.openid).lang == "en"
 
 
 def test_switching_language_explicitly_sticks(follower, bot):
@@ -50,7 +50,7 @@ def test_switching_language_explicitly_sticks(follower, bot):
     assert follower.send("微博").articles[0]["Url"] == WEIBO_EN_URL          # chosen: Chinese text keeps English
     assert "中文" in follower.send("中文").content
     assert follower.send("Weibo").articles[0]["Url"] == WEIBO_ZH_URL
-    assert bot.store.load(follower.openid)["lang"] == "zh"
+    assert bot.store.load(follower.openid).lang == "zh"
 
 
 def test_language_follows_the_text_until_chosen(follower):
@@ -79,12 +79,12 @@ def test_unknown_menu_key_gets_help(follower):
 
 
 def test_several_articles_to_a_typed_keyword_become_a_numbered_list(follower, bot):
-    listed = follower.send("小红书")
+    listed = follower.send("B站与Z世代")
     assert listed.type == "text"
-    assert "1 或 2" in listed.content and "1. 中国偶像经济" in listed.content and "2. " in listed.content
+    assert "1 或 2" in listed.content and "1. B站：" in listed.content and "2. " in listed.content
     picked = follower.send("２")                                      # full-width digit
-    assert picked.type == "news" and picked.articles[0]["Url"].endswith("/zh/amx-ayayi-metahuman")
-    assert "choices" not in bot.store.load(follower.openid)
+    assert picked.type == "news" and picked.articles[0]["Url"].endswith("/zh/bilibili-luxury-brands")
+    assert not bot.store.load(follower.openid).choices
     again = follower.send("2")                                       # the list was used up
     assert again.type != "news"
 
@@ -97,9 +97,9 @@ def test_sent_articles_are_remembered_for_leads(follower, bot):
     follower.send("KOL")
     follower.click("MENU_WEIBO")
     follower.send("KOL")
-    assert bot.store.load(follower.openid)["read"] == ["weibo-2021", "idol-economy-kol-koc"]
+    assert bot.store.load(follower.openid).read == ["weibo-2021", "idol-economy-kol-koc"]
     follower.click("MENU_ROUNDUP")
-    read = bot.store.load(follower.openid)["read"]
+    read = bot.store.load(follower.openid).read
     assert len(read) == 10 and read[-1] == "bilibili-luxury-brands"
 
 
@@ -110,18 +110,18 @@ def test_contact_words_start_the_lead_flow(make_follower, bot, word):
     reply = follower.send(word)
     assert reply.type == "text"
     session = bot.store.load(follower.openid)
-    assert session["state"].startswith("lead:")
-    assert session["flow"]["source"]["kind"] == "keyword"
-    assert session["flow"]["source"]["key"] == "contact"
-    assert session["flow"]["source"]["read"] == ["idol-economy-kol-koc"]
+    assert session.state.startswith("lead:")
+    assert session.flow.source["kind"] == "keyword"
+    assert session.flow.source["key"] == "contact"
+    assert session.flow.source["read"] == ["idol-economy-kol-koc"]
 
 
 def test_contact_menu_starts_the_lead_flow(follower, bot):
     reply = follower.click("MENU_CONTACT")
     assert reply.type == "text"
     session = bot.store.load(follower.openid)
-    assert session["state"].startswith("lead:")
-    assert session["flow"]["source"] == {"kind": "menu", "key": "MENU_CONTACT", "read": []}
+    assert session.state.startswith("lead:")
+    assert session.flow.source == {"kind": "menu", "key": "MENU_CONTACT", "read": []}
 
 
 def test_without_a_flow_engine_contact_gets_the_contact_text(follower, bot):
@@ -132,16 +132,16 @@ def test_without_a_flow_engine_contact_gets_the_contact_text(follower, bot):
 
 def test_expo_qr_scene_welcomes_and_starts_the_flow(follower, bot):
     reply = follower.subscribe(scene="expo2026")
-    assert reply.content.startswith("感谢您在 2026 中国国际大数据博览会现场扫码关注！")
+    assert reply.content.startswith("感谢您在 2026 中国国际大数据产业博览会现场扫码关注！")
     session = bot.store.load(follower.openid)
-    assert session["state"].startswith("lead:") and session["scene"] == "expo2026"
-    assert session["flow"]["source"]["kind"] == "scene" and session["flow"]["source"]["key"] == "expo2026"
+    assert session.state.startswith("lead:") and session.scene == "expo2026"
+    assert session.flow.source["kind"] == "scene" and session.flow.source["key"] == "expo2026"
 
 
 def test_scene_without_flow_and_unknown_scene(make_follower, bot):
     newsletter = make_follower()
     assert newsletter.subscribe(scene="newsletter").content.startswith("欢迎从我们的周报来到这里")
-    assert "state" not in bot.store.load(newsletter.openid)
+    assert not bot.store.load(newsletter.openid).state
     stranger = make_follower()
     assert stranger.subscribe(scene="no-such-scene").content == bot.library.current().message("welcome", "zh")
     assert make_follower().subscribe().content.startswith("欢迎关注")
@@ -154,8 +154,15 @@ def test_scan_of_a_known_scene_uses_its_welcome(follower):
 
 
 def test_menu_button_names_can_be_typed(follower):
-    assert len(follower.send("本周速览").content.splitlines()) == 9      # header + 8 numbered titles
+    assert len(follower.send("2021年回顾").content.splitlines()) == 9    # header + 8 numbered titles
     assert follower.send("B站与Z世代").type == "text"                     # two articles: a list
+
+
+def test_asking_for_the_latest_news_is_told_the_roundups_are_from_2021(follower):
+    reply = follower.send("本周速览")
+    assert reply.type == "text" and "2021 年" in reply.content and "「2021年回顾」" in reply.content
+    follower.send("English")
+    assert '"2021 roundup"' in follower.send("latest news").content
 
 
 # -- rule kinds and priorities on a purpose-built tree -----------------------------------------------------

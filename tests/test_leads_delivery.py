@@ -217,7 +217,7 @@ def test_not_configured_is_a_dead_letter_until_configured(make_settings, redis, 
         assert deliver_lead(lead_id, 1) == "delivered"
         assert receiver.accepted[0].signature_ok
     finally:
-        jobs._runtime = None
+        jobs.reset_runtime()
         cleanup(redis, key_prefix)
 
 
@@ -226,7 +226,7 @@ def test_reconcile_requeues_a_lead_whose_job_never_made_it(crm_settings, redis, 
     _, lead_id = capture(app, crm_settings)
     # as if the web process died between storing the lead and queueing its job
     store = LeadStore(redis, Keys(crm_settings.key_prefix))
-    for key in redis.scan_iter(match=f"rq:*{jobs.namespace(crm_settings)}*"):
+    for key in redis.scan_iter(match=f"rq:*{jobs.namespace(crm_settings.key_prefix)}*"):
         redis.delete(key)
     redis.hset(store.k("lead", lead_id), "job", "")
     result = reconcile(redis, crm_settings, older_than=0)
@@ -240,13 +240,13 @@ def test_the_worker_reconciles_on_its_own(crm_settings, redis, receiver, workers
     app = make_app(crm_settings, redis)
     _, lead_id = capture(app, crm_settings)
     store = LeadStore(redis, Keys(crm_settings.key_prefix))
-    for key in redis.scan_iter(match=f"rq:*{jobs.namespace(crm_settings)}*"):
+    for key in redis.scan_iter(match=f"rq:*{jobs.namespace(crm_settings.key_prefix)}*"):
         redis.delete(key)                       # the delivery job is lost; only the lead remains
     redis.hset(store.k("lead", lead_id), "job", "")
     stop = start_reconciler(crm_settings, interval=0.3, older_than=0)
     try:
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not any(redis.scan_iter(match=f"rq:job:*{jobs.namespace(crm_settings)}*")):
+        while time.monotonic() < deadline and not any(redis.scan_iter(match=f"rq:job:*{jobs.namespace(crm_settings.key_prefix)}*")):
             time.sleep(0.1)
     finally:
         stop.set()

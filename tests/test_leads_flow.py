@@ -32,7 +32,7 @@ def new_follower(lead_app, settings):
 
 
 def state(redis, settings, follower) -> str:
-    return session_of(redis, settings, follower.openid).get("state", "")
+    return session_of(redis, settings, follower.openid).state
 
 
 def leads_of(store: LeadStore, follower):
@@ -143,7 +143,7 @@ def test_cancel_mid_flow(new_follower, store, redis, settings, word, expected):
         says(f.send("咨询"), "请问怎么称呼您")
         says(f.send("张三"), "公司")
     says(f.send(word), expected)
-    assert state(redis, settings, f) == "" and "flow" not in session_of(redis, settings, f.openid)
+    assert state(redis, settings, f) == "" and session_of(redis, settings, f.openid).flow is None
     assert leads_of(store, f) == []
     assert f.send("张三").content != "" and state(redis, settings, f) == ""   # no longer an answer
 
@@ -268,7 +268,7 @@ def test_resume_after_a_pause_zh(new_follower, redis, settings):
     assert redis.ttl(conv) > 60                              # ... and the session window starts again
     says(f.send("示例科技"), "职位")
     assert state(redis, settings, f) == "lead:role"
-    assert session_of(redis, settings, f.openid)["flow"]["answers"]["name"] == "张三"
+    assert session_of(redis, settings, f.openid).flow.answers["name"] == "张三"
 
 
 def test_resume_after_a_pause_en(new_follower, redis, settings):
@@ -297,7 +297,7 @@ def test_expiry_after_the_session_ttl(make_settings, redis, key_prefix, store, l
         assert not redis.exists(conv)
         expected = "表单因长时间未回复已过期" if lang == "zh" else "your contact form timed out"
         says(f.send("示例科技" if lang == "zh" else "Acme"), expected)
-        assert session_of(redis, settings, f.openid).get("state", "") == ""
+        assert session_of(redis, settings, f.openid).state == ""
         assert not redis.exists(marker)
         again = f.send("示例科技" if lang == "zh" else "Acme")   # said once only; then normal routing
         assert again.type == "text" and "过期" not in again.content and "timed out" not in again.content
@@ -328,7 +328,7 @@ def test_menu_click_mid_flow_is_answered_and_the_flow_kept(new_follower, redis, 
     before = session_of(redis, settings, f.openid)
     says(f.click("MENU_ABOUT"), "ABOUT-US")
     after = session_of(redis, settings, f.openid)
-    assert after["state"] == "lead:contact" and after["flow"] == before["flow"]
+    assert after.state == "lead:contact" and after.flow == before.flow
     says(f.send("13800138000"), "请回复序号")
     f.send("1")
     f.send("1")
@@ -345,12 +345,12 @@ def test_a_retry_of_every_step_advances_once(new_follower, redis, settings):
               ("总监", "lead:confirm")]
     for text, expected_state in script:
         first = f.send(text)
-        tries_before = session_of(redis, settings, f.openid).get("flow", {}).get("tries")
+        tries_before = session_of(redis, settings, f.openid).flow.tries
         for _ in range(2):                                   # WeChat's two retries of the same MsgId
             retry = f.resend()
             assert retry.content == first.content
         assert state(redis, settings, f) == expected_state, text
-        assert session_of(redis, settings, f.openid)["flow"]["tries"] == tries_before
+        assert session_of(redis, settings, f.openid).flow.tries == tries_before
 
 
 def test_confirm_retried_stores_one_lead(new_follower, store, redis):
@@ -415,6 +415,8 @@ def test_stored_session_holds_the_flow_readably(new_follower, redis, settings):
     f.send("咨询")
     f.send("张三")
     conv = session_of(redis, settings, f.openid)
-    assert conv["state"] == "lead:company"
-    assert conv["flow"]["name"] == "lead" and conv["flow"]["answers"] == {"name": "张三"}
+    assert conv.state == "lead:company"
+    assert conv.flow.name == "lead" and conv.flow.answers == {"name": "张三"}
+    stored = json.loads(redis.get(f"{settings.key_prefix}conv:{f.openid}"))     # one readable representation
+    assert stored["flow"]["step"] == "company" and "state" not in stored
     assert json.loads(redis.get(f"{settings.key_prefix}flowmark:{f.openid}"))["step"] == "company"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.leads import cleanup, follower_for, make_app, says, session_of
+from tests.support.leads import cleanup, follower_for, make_app, says
 from leads import LeadStore
 from wechat.redis_conn import Keys
 
@@ -79,7 +79,7 @@ def test_erasure_removes_everything_of_that_follower_only(lead_app, settings, re
     leftovers = pii_keys(redis, key_prefix, alice.openid, "王小丫", "13711112222", "13711113333")
     assert all(k.startswith(f"{key_prefix}seen:") for k in leftovers), leftovers
     assert all(0 < redis.pttl(k) <= settings.dedupe_ttl * 1000 for k in leftovers)
-    assert session_of(redis, settings, alice.openid) == {}
+    assert not redis.exists(f"{settings.key_prefix}conv:{alice.openid}")
     tomb = store.get(alice_lead)
     assert tomb.state == "deleted" and tomb.data == {} and tomb.openid == "" and tomb.deleted_at > 0
     log = store.log_entries()
@@ -105,7 +105,7 @@ def test_erasure_mid_flow_ends_the_form(lead_app, settings, redis, key_prefix):
     f.send("咨询")
     f.send("张三")
     says(f.send("删除我的数据"), "已删除", "0 条")
-    assert session_of(redis, settings, f.openid) == {}
+    assert not redis.exists(f"{settings.key_prefix}conv:{f.openid}")
     assert not redis.exists(f"{key_prefix}flowmark:{f.openid}")
     assert "张三" not in says(f.send("示例科技"))                 # no longer an answer to anything
 

@@ -31,9 +31,9 @@ def the_lead(redis, settings, f):
 def test_menu_contact_starts_the_form_with_what_was_read(follower, redis, settings):
     article = follower.send("KOL")
     assert article.type in ("news", "text")
-    read = session_of(redis, settings, follower.openid).get("read", [])
+    read = session_of(redis, settings, follower.openid).read
     says(follower.click("MENU_CONTACT"), "请问怎么称呼您")
-    assert session_of(redis, settings, follower.openid)["state"] == "lead:name"
+    assert session_of(redis, settings, follower.openid).state == "lead:name"
     says(finish(follower), "已收到")
     source = the_lead(redis, settings, follower).data["source"]
     assert source["kind"] == "menu" and source["key"] == "MENU_CONTACT" and source["read"] == read
@@ -61,7 +61,7 @@ def test_typed_keywords_mid_form_are_answers_but_menu_clicks_are_answered(follow
     reply = follower.click("MENU_KOL")                          # a menu tap is answered as usual...
     assert reply.type == "news" and reply.articles
     after = session_of(redis, settings, follower.openid)
-    assert after["state"] == "lead:role" and after["flow"] == before["flow"]   # ...and the form waits
+    assert after.state == "lead:role" and after.flow == before.flow   # ...and the form waits
     says(follower.send("市场总监"), "手机号或邮箱")
 
 

@@ -100,18 +100,18 @@ def test_jobs_commands(runner):
     assert "requeued 0 job(s)" in runner.invoke(args=["jobs", "retry-all"]).output
 
 
-def test_worker_command_runs_queued_jobs(runner, fake_wechat, outbound_settings, outbound_redis):
+def test_worker_command_runs_queued_jobs(runner, fake_wechat, outbound_settings, redis):
     from wechat import jobs
-    from wechat.custom_messages import CustomQuota
+    from wechat.custom_messages import CustomQuota, send_deferred_answer
     from wechat.redis_conn import Keys
 
-    CustomQuota(outbound_redis, Keys(outbound_settings.key_prefix)).record_interaction("o1", "subscribe")
-    jobs.enqueue_side_effect(outbound_redis, outbound_settings, "wechat.jobs.send_deferred_answer",
-                             {"openid": "o1", "reply": {"type": "text", "content": "欢迎"}}, "o1:subscribe")
+    CustomQuota(redis, Keys(outbound_settings.key_prefix)).record_interaction("o1", "subscribe")
+    jobs.enqueue(redis, outbound_settings, send_deferred_answer,
+                 {"openid": "o1", "reply": {"type": "text", "content": "欢迎"}}, job_id="o1:subscribe")
     try:
         result = runner.invoke(args=["worker", "--burst"])
     finally:
-        jobs._runtime = None
+        jobs.reset_runtime()
     assert result.exit_code == 0, result.output
     [sent] = fake_wechat.requests_to("/cgi-bin/message/custom/send")
     assert sent.json["text"]["content"] == "欢迎"
@@ -167,7 +167,7 @@ def _try(func):
         return None
 
 
-def test_menu_publish_uses_the_live_content_version(runner, fake_wechat, outbound_settings, outbound_redis):
+def test_menu_publish_uses_the_live_content_version(runner, fake_wechat, outbound_settings, redis):
     """What WeChat shows must match what the bot answers: the published version, not the files on disk."""
     from handlers.content_needs import CONTENT_NEEDS
     from library.bundle import read_dir
@@ -177,14 +177,14 @@ def test_menu_publish_uses_the_live_content_version(runner, fake_wechat, outboun
 
     bundle = dict(read_dir(str(ROOT / "content")))
     bundle["menu.yaml"] = bundle["menu.yaml"].replace('{zh: "洞察", en: "Insights"}', '{zh: "行业洞察", en: "Insights"}')
-    publish(VersionStore(outbound_redis, Keys(outbound_settings.key_prefix)), bundle, CONTENT_NEEDS, author="test")
+    publish(VersionStore(redis, Keys(outbound_settings.key_prefix)), bundle, CONTENT_NEEDS, author="test")
     result = runner.invoke(args=["menu", "publish"])
     assert result.exit_code == 0, result.output
     assert "live content version" in result.output
     assert fake_wechat.menu["button"][0]["name"] == "行业洞察"      # not MENU_YAML's "洞察" from the folder
 
 
-def test_menu_diff_shows_files_published_and_wechat(runner, fake_wechat, outbound_settings, outbound_redis, monkeypatch,
+def test_menu_diff_shows_files_published_and_wechat(runner, fake_wechat, outbound_settings, redis, monkeypatch,
                                                      tmp_path):
     """An edit of menu.yaml that is not published yet shows up, and so does what WeChat still lacks."""
     import shutil
@@ -198,7 +198,7 @@ def test_menu_diff_shows_files_published_and_wechat(runner, fake_wechat, outboun
     content = tmp_path / "full-content"
     shutil.copytree(ROOT / "content", content)
     monkeypatch.setenv("CONTENT_DIR", str(content))
-    publish(VersionStore(outbound_redis, Keys(outbound_settings.key_prefix)), read_dir(str(content)), CONTENT_NEEDS,
+    publish(VersionStore(redis, Keys(outbound_settings.key_prefix)), read_dir(str(content)), CONTENT_NEEDS,
             author="test")
     menu = content / "menu.yaml"
     menu.write_text(menu.read_text(encoding="utf-8").replace('en: "Insights"', 'en: "Our insights"'), encoding="utf-8")

@@ -16,13 +16,13 @@ HOURS_48 = 48 * 3600
 
 
 @pytest.fixture
-def quota(outbound_settings, outbound_redis):
-    return CustomQuota(outbound_redis, Keys(outbound_settings.key_prefix), clock=lambda: T0)
+def quota(outbound_settings, redis):
+    return CustomQuota(redis, Keys(outbound_settings.key_prefix), clock=lambda: T0)
 
 
 @pytest.fixture
-def client(outbound_settings, outbound_redis):
-    return build_client(outbound_settings, outbound_redis)
+def client(outbound_settings, redis):
+    return build_client(outbound_settings, redis)
 
 
 def spend(quota, openid, now, times):
@@ -101,11 +101,11 @@ def test_can_send_does_not_spend(quota):
     assert spend(quota, "o1", T0 + 1, 4) == ["event"] * 3 + ["exhausted"]
 
 
-def test_consume_is_atomic_across_threads(outbound_settings, outbound_redis):
+def test_consume_is_atomic_across_threads(outbound_settings, redis):
     from wechat.redis_conn import connect
 
     keys = Keys(outbound_settings.key_prefix)
-    CustomQuota(outbound_redis, keys).record_interaction("o1", "message", now=T0)
+    CustomQuota(redis, keys).record_interaction("o1", "message", now=T0)
     results: list[str] = []
     barrier = threading.Barrier(12)
 
@@ -122,9 +122,9 @@ def test_consume_is_atomic_across_threads(outbound_settings, outbound_redis):
     assert sorted(results).count("message") == 5 and results.count("exhausted") == 7
 
 
-def test_the_clock_is_used_when_no_time_is_given(outbound_settings, outbound_redis):
+def test_the_clock_is_used_when_no_time_is_given(outbound_settings, redis):
     now = [T0]
-    quota = CustomQuota(outbound_redis, Keys(outbound_settings.key_prefix), clock=lambda: now[0])
+    quota = CustomQuota(redis, Keys(outbound_settings.key_prefix), clock=lambda: now[0])
     quota.record_interaction("o1", "scan")
     now[0] += 61
     assert quota.consume("o1") == "closed"

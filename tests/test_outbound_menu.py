@@ -21,8 +21,8 @@ CONTENT = {
 
 
 @pytest.fixture
-def client(outbound_settings, outbound_redis):
-    return build_client(outbound_settings, outbound_redis)
+def client(outbound_settings, redis):
+    return build_client(outbound_settings, redis)
 
 
 def test_menu_from_content_builds_zh_default_and_en_conditional():

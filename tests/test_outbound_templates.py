@@ -25,8 +25,8 @@ def keys(outbound_settings):
 
 
 @pytest.fixture
-def client(outbound_settings, outbound_redis):
-    return build_client(outbound_settings, outbound_redis)
+def client(outbound_settings, redis):
+    return build_client(outbound_settings, redis)
 
 
 # -- field rules ---------------------------------------------------------------------------------
@@ -113,39 +113,39 @@ def test_message_from_config_picks_the_follower_language():
 
 
 # -- sending and errcodes ------------------------------------------------------------------------
-def test_send_records_sent_then_delivery(fake_wechat, client, outbound_redis, keys):
-    assert send_template(client, outbound_redis, keys, message()) == "sent"
+def test_send_records_sent_then_delivery(fake_wechat, client, redis, keys):
+    assert send_template(client, redis, keys, message()) == "sent"
     [request] = fake_wechat.requests_to(SEND)
     assert request.json["client_msg_id"] == "lead-1-sales"
-    status = get_status(outbound_redis, keys, "lead-1-sales")
+    status = get_status(redis, keys, "lead-1-sales")
     assert status["status"] == "sent" and status["msgid"]
 
-    assert record_delivery(outbound_redis, keys, status["msgid"], "success") == "delivered"
-    assert get_status(outbound_redis, keys, "lead-1-sales")["status"] == "delivered"
-    assert record_delivery(outbound_redis, keys, "999999", "success") is None
+    assert record_delivery(redis, keys, status["msgid"], "success") == "delivered"
+    assert get_status(redis, keys, "lead-1-sales")["status"] == "delivered"
+    assert record_delivery(redis, keys, "999999", "success") is None
 
 
 @pytest.mark.parametrize("event_status,ours", [("success", "delivered"), ("failed:user block", "user_block"),
                                                ("failed: system failed", "system_failed")])
-def test_templatesendjobfinish_statuses(fake_wechat, client, outbound_redis, keys, event_status, ours):
-    send_template(client, outbound_redis, keys, message())
-    msgid = get_status(outbound_redis, keys, "lead-1-sales")["msgid"]
-    assert record_delivery(outbound_redis, keys, int(msgid), event_status) == ours
-    assert get_status(outbound_redis, keys, "lead-1-sales")["delivery"] == event_status
+def test_templatesendjobfinish_statuses(fake_wechat, client, redis, keys, event_status, ours):
+    send_template(client, redis, keys, message())
+    msgid = get_status(redis, keys, "lead-1-sales")["msgid"]
+    assert record_delivery(redis, keys, int(msgid), event_status) == ours
+    assert get_status(redis, keys, "lead-1-sales")["delivery"] == event_status
 
 
-def test_a_sent_message_is_not_sent_again(fake_wechat, client, outbound_redis, keys):
-    send_template(client, outbound_redis, keys, message())
-    assert send_template(client, outbound_redis, keys, message()) == "sent"
+def test_a_sent_message_is_not_sent_again(fake_wechat, client, redis, keys):
+    send_template(client, redis, keys, message())
+    assert send_template(client, redis, keys, message()) == "sent"
     assert len(fake_wechat.requests_to(SEND)) == 1
 
 
 @pytest.mark.parametrize("errcode,status", [(43004, "unsubscribed"), (40003, "bad_openid"), (47003, "bad_field"),
                                             (40037, "bad_template_id")])
-def test_stop_errors_stop(fake_wechat, client, outbound_redis, keys, errcode, status):
+def test_stop_errors_stop(fake_wechat, client, redis, keys, errcode, status):
     fake_wechat.fail_next(SEND, errcode)
-    assert send_template(client, outbound_redis, keys, message()) == status
-    recorded = get_status(outbound_redis, keys, "lead-1-sales")
+    assert send_template(client, redis, keys, message()) == status
+    recorded = get_status(redis, keys, "lead-1-sales")
     assert recorded["status"] == status and recorded["errcode"] == str(errcode)
     if errcode == 47003:
         assert recorded["field"] == "thing1"  # named from WeChat's "data.thing1.value invalid"
@@ -153,25 +153,25 @@ def test_stop_errors_stop(fake_wechat, client, outbound_redis, keys, errcode, st
 
 
 @pytest.mark.parametrize("errcode", [45009, -1])
-def test_busy_and_quota_errors_ask_for_a_retry(fake_wechat, client, outbound_redis, keys, errcode):
+def test_busy_and_quota_errors_ask_for_a_retry(fake_wechat, client, redis, keys, errcode):
     fake_wechat.fail_next(SEND, errcode)
     with pytest.raises(TemplateRetryLater) as info:
-        send_template(client, outbound_redis, keys, message())
+        send_template(client, redis, keys, message())
     assert info.value.errcode == errcode
-    assert get_status(outbound_redis, keys, "lead-1-sales")["status"] == "retrying"
-    assert send_template(client, outbound_redis, keys, message()) == "sent"  # the retry goes through
+    assert get_status(redis, keys, "lead-1-sales")["status"] == "retrying"
+    assert send_template(client, redis, keys, message()) == "sent"  # the retry goes through
     assert len(fake_wechat.requests_to(SEND)) == 2
 
 
-def test_invalid_fields_are_never_sent(fake_wechat, client, outbound_redis, keys):
-    assert send_template(client, outbound_redis, keys, message(data={"thing1": "x" * 21})) == "bad_field"
-    assert get_status(outbound_redis, keys, "lead-1-sales")["field"] == "thing1"
+def test_invalid_fields_are_never_sent(fake_wechat, client, redis, keys):
+    assert send_template(client, redis, keys, message(data={"thing1": "x" * 21})) == "bad_field"
+    assert get_status(redis, keys, "lead-1-sales")["field"] == "thing1"
     assert not fake_wechat.requests_to(SEND)
 
 
-def test_other_errors_are_recorded_and_raised(fake_wechat, client, outbound_redis, keys):
+def test_other_errors_are_recorded_and_raised(fake_wechat, client, redis, keys):
     fake_wechat.fail_next(SEND, 40013)  # invalid AppID: an operator must act; the job queue retries meanwhile
     with pytest.raises(WeChatAPIError):
-        send_template(client, outbound_redis, keys, message())
-    recorded = get_status(outbound_redis, keys, "lead-1-sales")
+        send_template(client, redis, keys, message())
+    recorded = get_status(redis, keys, "lead-1-sales")
     assert (recorded["status"], recorded["errcode"]) == ("failed", "40013")

@@ -91,26 +91,26 @@ def test_concurrent_threads_refresh_once(fake_wechat, outbound_settings):
     assert len(fake_wechat.requests_to(STABLE)) == 1
 
 
-def test_token_lives_in_redis_not_in_the_process(fake_wechat, outbound_settings, outbound_redis):
-    client = build_client(outbound_settings, outbound_redis)
+def test_token_lives_in_redis_not_in_the_process(fake_wechat, outbound_settings, redis):
+    client = build_client(outbound_settings, redis)
     client.user.get("o_1")
-    stored = json.loads(outbound_redis.get(Keys(outbound_settings.key_prefix)("token")))
+    stored = json.loads(redis.get(Keys(outbound_settings.key_prefix)("token")))
     assert stored["access_token"] == tokens_used(fake_wechat)[0]
-    assert 0 < outbound_redis.pttl(Keys(outbound_settings.key_prefix)("token")) <= 7200 * 1000
+    assert 0 < redis.pttl(Keys(outbound_settings.key_prefix)("token")) <= 7200 * 1000
 
     # Another process replaced the token in Redis: this client's next call uses that one at once.
-    outbound_redis.set(Keys(outbound_settings.key_prefix)("token"),
+    redis.set(Keys(outbound_settings.key_prefix)("token"),
                        json.dumps({**stored, "access_token": "FAKE_from_elsewhere"}), px=600_000)
     client.user.get("o_2")
     used = tokens_used(fake_wechat)
     # The fake never issued it (40001): replaced once by WeChat's current token, and the call retried with it.
     assert used[1] == "FAKE_from_elsewhere" and used[2] == used[0]
-    assert json.loads(outbound_redis.get(Keys(outbound_settings.key_prefix)("token")))["access_token"] == used[0]
+    assert json.loads(redis.get(Keys(outbound_settings.key_prefix)("token")))["access_token"] == used[0]
 
 
-def test_refresh_a_few_minutes_before_expiry(fake_wechat, outbound_settings, outbound_redis):
+def test_refresh_a_few_minutes_before_expiry(fake_wechat, outbound_settings, redis):
     now = [1_000_000.0]
-    client = build_client(outbound_settings, outbound_redis, clock=lambda: now[0])
+    client = build_client(outbound_settings, redis, clock=lambda: now[0])
     client.user.get("o_1")
     assert len(fake_wechat.requests_to(STABLE)) == 1
 
@@ -125,10 +125,10 @@ def test_refresh_a_few_minutes_before_expiry(fake_wechat, outbound_settings, out
 
 
 @pytest.mark.parametrize("errcode,forced", [(40001, True), (40014, True), (42001, False)])
-def test_refused_token_is_refreshed_once_and_the_call_retried(fake_wechat, outbound_settings, outbound_redis,
+def test_refused_token_is_refreshed_once_and_the_call_retried(fake_wechat, outbound_settings, redis,
                                                               errcode, forced):
     now = [1_000_000.0]
-    client = build_client(outbound_settings, outbound_redis, clock=lambda: now[0])
+    client = build_client(outbound_settings, redis, clock=lambda: now[0])
     client.user.get("o_warm")
     now[0] += 60
     fake_wechat.fail_next("/cgi-bin/user/info", errcode)
@@ -142,8 +142,8 @@ def test_refused_token_is_refreshed_once_and_the_call_retried(fake_wechat, outbo
     assert (used[2] != used[1]) is forced
 
 
-def test_a_just_fetched_token_is_not_force_refreshed(fake_wechat, outbound_settings, outbound_redis):
-    client = build_client(outbound_settings, outbound_redis)
+def test_a_just_fetched_token_is_not_force_refreshed(fake_wechat, outbound_settings, redis):
+    client = build_client(outbound_settings, redis)
     client.user.get("o_warm")
     fake_wechat.fail_next("/cgi-bin/user/info", 40001)  # e.g. someone else force-refreshed a moment ago
 
@@ -152,8 +152,8 @@ def test_a_just_fetched_token_is_not_force_refreshed(fake_wechat, outbound_setti
     assert [f.json["force_refresh"] for f in fake_wechat.requests_to(STABLE)] == [False, False]
 
 
-def test_expired_token_retry_against_real_expiry(fake_wechat, outbound_settings, outbound_redis):
-    client = build_client(outbound_settings, outbound_redis)
+def test_expired_token_retry_against_real_expiry(fake_wechat, outbound_settings, redis):
+    client = build_client(outbound_settings, redis)
     client.user.get("o_warm")
     fake_wechat.expire_tokens()  # the fake now answers 42001 for the token Redis holds
 
@@ -161,8 +161,8 @@ def test_expired_token_retry_against_real_expiry(fake_wechat, outbound_settings,
     assert len(fake_wechat.requests_to(STABLE)) == 2
 
 
-def test_retry_happens_only_once(fake_wechat, outbound_settings, outbound_redis):
-    client = build_client(outbound_settings, outbound_redis)
+def test_retry_happens_only_once(fake_wechat, outbound_settings, redis):
+    client = build_client(outbound_settings, redis)
     fake_wechat.fail_next("/cgi-bin/user/info", 40001, times=2)
     with pytest.raises(WeChatAPIError) as info:
         client.user.get("o_1")
@@ -170,7 +170,7 @@ def test_retry_happens_only_once(fake_wechat, outbound_settings, outbound_redis)
     assert len(fake_wechat.requests_to("/cgi-bin/user/info")) == 2
 
 
-def test_a_refused_token_is_replaced_once_for_all_processes(fake_wechat, outbound_settings, outbound_redis):
+def test_a_refused_token_is_replaced_once_for_all_processes(fake_wechat, outbound_settings, redis):
     now = [1_000_000.0]
     a = build_client(outbound_settings, connect(outbound_settings), clock=lambda: now[0])
     b = build_client(outbound_settings, connect(outbound_settings), clock=lambda: now[0])
@@ -185,26 +185,26 @@ def test_a_refused_token_is_replaced_once_for_all_processes(fake_wechat, outboun
     assert [f.json["force_refresh"] for f in fake_wechat.requests_to(STABLE)] == [False, True]
 
 
-def test_waiting_for_a_stuck_refresh_gives_up_with_a_clear_error(fake_wechat, outbound_settings, outbound_redis):
+def test_waiting_for_a_stuck_refresh_gives_up_with_a_clear_error(fake_wechat, outbound_settings, redis):
     keys = Keys(outbound_settings.key_prefix)
-    outbound_redis.set(keys("token", "lock"), "someone-else", px=60_000)  # a process died holding the lock
-    store = TokenStore(outbound_redis, keys, lambda force: ("never", 7200), wait=0.3)
+    redis.set(keys("token", "lock"), "someone-else", px=60_000)  # a process died holding the lock
+    store = TokenStore(redis, keys, lambda force: ("never", 7200), wait=0.3)
     with pytest.raises(TokenUnavailable):
         store.get()
-    outbound_redis.delete(keys("token", "lock"))
+    redis.delete(keys("token", "lock"))
     assert store.get() == "never"
 
 
-def test_token_errors_from_the_endpoint_are_reported(fake_wechat, make_outbound_settings, outbound_redis):
+def test_token_errors_from_the_endpoint_are_reported(fake_wechat, make_outbound_settings, redis):
     settings = make_outbound_settings(wechat_secret="wrong-secret")
     with pytest.raises(WeChatAPIError) as info:
-        build_client(settings, outbound_redis).user.get("o_1")
+        build_client(settings, redis).user.get("o_1")
     assert info.value.errcode == 40125
     assert "wrong-secret" not in str(info.value)
 
 
-def test_every_call_goes_to_the_configured_base(fake_wechat, outbound_settings, outbound_redis):
-    client = build_client(outbound_settings, outbound_redis)
+def test_every_call_goes_to_the_configured_base(fake_wechat, outbound_settings, redis):
+    client = build_client(outbound_settings, redis)
     # wechatpy groups that hard-code https://api.weixin.qq.com are rebased too.
     assert client._rebase("https://api.weixin.qq.com/customservice/kfaccount/add", None) == \
         fake_wechat.url + "/customservice/kfaccount/add"

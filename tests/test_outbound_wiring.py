@@ -15,7 +15,7 @@ from wechat.templates import TemplateMessage, get_status, send_template
 
 
 @pytest.fixture
-def wired(outbound_settings, outbound_redis):
+def wired(outbound_settings, redis):
     probe = Router("probe")
 
     @probe.text("slow question")
@@ -26,7 +26,7 @@ def wired(outbound_settings, outbound_redis):
     root = Router("root")
     root.include(probe)
     root.include(build_router())
-    app = create_app(outbound_settings, redis=outbound_redis, router=root)
+    app = create_app(outbound_settings, redis=redis, router=root)
     follower = Follower(FlaskTransport(app.test_client()), outbound_settings.wechat_token,
                         openid="o_" + uuid.uuid4().hex[:16], mode="plain")
     return app, follower
@@ -45,23 +45,23 @@ def test_deferred_answer_arrives_as_customer_service_message_once(wired, fake_we
     assert sent[0].json["text"]["content"] == "Here is the answer that took a while."
 
 
-def test_template_delivery_event_updates_the_recorded_status(wired, fake_wechat, outbound_settings, outbound_redis):
+def test_template_delivery_event_updates_the_recorded_status(wired, fake_wechat, outbound_settings, redis):
     app, follower = wired
     bot = app.extensions["wxbot"]
     message = TemplateMessage(touser=follower.openid, template_id="TPL_LEAD_ALERT", data={"thing1": "New lead"},
                               client_msg_id="wiring-" + uuid.uuid4().hex[:8])
-    status = send_template(build_client(outbound_settings, outbound_redis), outbound_redis, bot.keys, message)
+    status = send_template(build_client(outbound_settings, redis), redis, bot.keys, message)
     assert status == "sent"
-    msgid = get_status(outbound_redis, bot.keys, message.message_id())["msgid"]
+    msgid = get_status(redis, bot.keys, message.message_id())["msgid"]
     assert msgid
     reply = follower.event("TEMPLATESENDJOBFINISH", MsgID=msgid, Status="success")
     assert reply.type == "success"
-    assert get_status(outbound_redis, bot.keys, message.message_id())["status"] == "delivered"
+    assert get_status(redis, bot.keys, message.message_id())["status"] == "delivered"
 
 
-def test_every_inbound_message_opens_its_customer_service_window(wired, outbound_redis):
+def test_every_inbound_message_opens_its_customer_service_window(wired, redis):
     app, follower = wired
-    quota = CustomQuota(outbound_redis, app.extensions["wxbot"].keys)
+    quota = CustomQuota(redis, app.extensions["wxbot"].keys)
     assert not quota.can_send(follower.openid)
     follower.click("MENU_KOL")
     wait_for(lambda: quota.can_send(follower.openid), timeout=5)

@@ -14,6 +14,7 @@ from wechat.context import Context
 from wechat.replies import Text
 from wechat.router import Router
 from devtools.simulator import Follower, HttpTransport
+from tests.support.outbound_jobs import noop
 
 
 def _with_probe(bot, handler_text: str, handler):
@@ -30,7 +31,7 @@ def test_retry_after_finish_returns_identical_cached_reply(follower, bot, redis)
 
     def counted(ctx: Context):
         runs.append(1)
-        ctx.defer("tests.effects.noop", n=len(runs))
+        ctx.defer(noop, n=len(runs))
         return Text(f"run {len(runs)} at {time.time_ns()}")
 
     _with_probe(bot, "count", counted)

@@ -56,7 +56,7 @@ def test_shared_across_app_instances(make_settings, redis):
     Follower(FlaskTransport(a.test_client()), "spamtest", openid="o_shared", mode="plain").send("English")
     reply = Follower(FlaskTransport(b.test_client()), "spamtest", openid="o_shared", mode="plain").send("哦哦哦哦")
     # the follower chose English explicitly on instance a; instance b keeps it despite the Chinese text
-    assert b.extensions["wxbot"].store.load("o_shared")["lang"] == "en"
+    assert b.extensions["wxbot"].store.load("o_shared").lang == "en"
     assert "Sorry" in reply.content
 
 
@@ -67,10 +67,10 @@ def test_two_messages_from_one_follower_do_not_interleave(app, bot):
 
     @counter.text("add")
     def add_one(ctx: Context):
-        value = ctx.session.get("n", 0)
+        seen = list(ctx.conversation.read)
         time.sleep(0.3)                      # a read-modify-write that would lose an update without the lock
-        ctx.session["n"] = value + 1
-        return Text(str(value + 1))
+        ctx.conversation.read = seen + [f"a{len(seen) + 1}"]
+        return Text(str(len(seen) + 1))
 
     _install(bot, counter)
     followers = [Follower(FlaskTransport(app.test_client()), "spamtest", openid="o_lock", mode="plain")
@@ -80,7 +80,7 @@ def test_two_messages_from_one_follower_do_not_interleave(app, bot):
         t.start()
     for t in threads:
         t.join()
-    assert bot.store.load("o_lock")["n"] == 3
+    assert bot.store.load("o_lock").read == ["a1", "a2", "a3"]
     assert not bot.redis.exists(bot.keys.lock("o_lock"))     # released after each message
 
 
@@ -94,10 +94,10 @@ def test_unsubscribe_forgets_the_conversation(follower, bot, redis):
 def test_language_detection_and_switch(follower, bot):
     assert "Sorry" in follower.send("qwerty asdf zxcv").content
     assert "抱歉" in follower.send("哦哦哦哦").content
-    assert bot.store.load(follower.openid)["lang"] == "zh"
+    assert bot.store.load(follower.openid).lang == "zh"
     assert "English" in follower.send("English").content
     assert "Sorry" in follower.send("嗯嗯嗯嗯").content    # chosen explicitly: detection no longer switches
     follower.send("中文")
-    assert bot.store.load(follower.openid)["lang"] == "zh"
+    assert bot.store.load(follower.openid).lang == "zh"
     follower.send("KOL")                                        # an acronym says nothing about language
-    assert bot.store.load(follower.openid)["lang"] == "zh"
+    assert bot.store.load(follower.openid).lang == "zh"

@@ -63,7 +63,7 @@ def test_handler_exception_gives_polite_busy_text_and_logs_msg_id_not_content(fo
 
     @boom.text("secret 13812345678")
     def explode(ctx):
-        ctx.session["half"] = "written"
+        ctx.conversation.scene = "half-written"
         raise RuntimeError("kaboom")
 
     original = bot.router
@@ -77,7 +77,7 @@ def test_handler_exception_gives_polite_busy_text_and_logs_msg_id_not_content(fo
     assert "稍后" in reply.content or "busy" in reply.content
     assert "424242" in caplog.text
     assert "13812345678" not in caplog.text
-    assert "half" not in bot.store.load(follower.openid)     # no half-applied state change
+    assert bot.store.load(follower.openid).scene == ""     # no half-applied state change
     assert follower.resend().content == reply.content          # the retry gets the same answer
 
 

@@ -73,12 +73,12 @@ def test_unknown_message_type_answers_success(follower):
 def test_subscribe_with_qr_scene_remembers_the_scene(follower, bot):
     reply = follower.subscribe(scene="expo2026")
     assert reply.type in {"text", "news"}
-    assert bot.store.load(follower.openid)["scene"] == "expo2026"
+    assert bot.store.load(follower.openid).scene == "expo2026"
 
 
 def test_scan_by_existing_follower_remembers_the_scene(follower, bot):
     follower.scan("partner-event")
-    assert bot.store.load(follower.openid)["scene"] == "partner-event"
+    assert bot.store.load(follower.openid).scene == "partner-event"
 
 
 def test_parsed_message_fields():

@@ -21,8 +21,10 @@ from collections.abc import Callable
 from typing import Any
 
 import redis as redis_lib
+from rq import get_current_job
 
 from wechat.api_client import APIClient, WeChatAPIError
+from wechat.jobs import REALTIME, job, runtime
 from wechat.limits import CUSTOM_AFTER_EVENT, CUSTOM_AFTER_MESSAGE, TEXT_BYTES
 from wechat.redis_conn import Keys
 
@@ -246,3 +248,36 @@ def forget_follower(redis: redis_lib.Redis, keys: Keys, openid: str) -> int:
         if mine:
             removed += int(redis.lrem(unsent_key(keys), 0, raw))
     return removed
+
+
+# -- jobs (realtime queue: the 1-minute window after a click must not wait behind CRM deliveries) -----
+@job(queue=REALTIME)
+def send_custom_job(openid: str, message: dict[str, Any], answer_id: str | None = None) -> str:
+    """Send a customer-service message body within the follower's quota; returns "sent" or "unsent"."""
+    rt = runtime()
+    current = get_current_job()
+    marker = rt.keys("cs", "done", answer_id or (current.id if current else ""))
+    if (answer_id or current) and rt.redis.exists(marker):
+        return "sent"  # this job already sent it before its worker died: never send twice
+    rt.limiter.wait("custom")
+    status = send_custom(rt.client, CustomQuota(rt.redis, rt.keys), openid, message)
+    if status == "sent" and (answer_id or current):
+        rt.redis.set(marker, "1", ex=7 * 24 * 3600)
+    return status
+
+
+@job(queue=REALTIME)
+def send_deferred_answer(openid: str, reply: dict[str, Any]) -> str:
+    """Deliver a handler's "later" answer as a customer-service message (see ``message_from_reply``)."""
+    return send_custom_job(openid, message_from_reply(reply))
+
+
+def interaction_windows(quota: CustomQuota) -> Callable[[Any, Any, Any], None]:
+    """A finish hook that opens (or refreshes) the follower's customer-service windows for every inbound
+    message or event, inside the message's finish round trip."""
+    def open_interaction_window(ctx: Any, rendered: Any, pipe: Any) -> None:
+        if ctx.outcome.erased:        # "delete my data" must not write the follower back in
+            return
+        message = ctx.message
+        quota.queue_interaction(pipe, ctx.openid, message.event if message.is_event else message.type)
+    return open_interaction_window

@@ -2,16 +2,16 @@
 
 WeChat lets an account push only a few customer-service messages, so a form is a chain of passive
 replies: each message from the follower answers the current step and gets the next question back.
-The state lives in the follower's conversation (``ctx.session``), so it expires with the session TTL
+The run lives in the follower's conversation (``ctx.conversation.flow``), so it expires with the session TTL
 and every retry of a message is answered from the dedupe cache without advancing twice.
 
 Usage::
 
     engine = FlowEngine(redis=redis, keys=keys, session_ttl=1800)      # wording: ctx.content.flow(name)
     engine.register(Flow("lead", steps=(Step("name", parse_name_step), ...), on_confirm=submit_lead))
-    bot.flows = engine; bot.finish_hooks.append(engine.finish_hook)
+    Bot(..., flows=engine, finish_hooks=[engine.keep_expiry_marker, ...])
     engine.start(ctx, "lead", {"kind": "menu", "key": "MENU_CONTACT"})   # first question
-    engine.answer(ctx)          # route for follower messages while ``ctx.state`` starts with "lead:"
+    engine.answer(ctx)          # a handler's route while ``engine.in_flow(ctx)``
 
 Transitions, the same for every flow::
 
@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import redis as redis_lib
 
+from wechat.conversation import Conversation, FlowRun
 from wechat.flow_wording import FlowWording, StepWording
 from wechat.language import detect
 from wechat.replies import Reply, Text
-from wechat.router import Router
 from wechat.validators import Invalid, normalize, numbered
 
 if TYPE_CHECKING:
@@ -48,7 +48,6 @@ CONFIRM = "confirm"
 MAX_TRIES = 3                      # invalid answers in a row before we offer skip / cancel
 EXPIRED_NOTICE_S = 24 * 3600      # how long after the session expired we still explain what happened
 MAX_ANSWER_CHARS = 500
-CHECKED = "flows_checked"         # session flag: this session already looked for an expired flow
 
 # -- flows ----------------------------------------------------------------------------------------------
 Parser = Callable[[str, StepWording], Any]
@@ -67,34 +66,6 @@ class Step:
     abort_on: Mapping[str, str] = field(default_factory=dict)
     in_summary: bool = True
     show: Callable[[Any, StepWording, str], str] | None = None
-
-
-@dataclass
-class FlowRun:
-    """One run of a flow, as kept in the session: answers so far, where it came from, its language."""
-
-    name: str
-    run_id: str
-    answers: dict[str, Any]
-    source: dict[str, Any]
-    lang: str
-    started_at: float
-    path: list[str] = field(default_factory=list)    # steps answered, in order, for "back"
-    tries: int = 0
-    edit: bool = False
-
-    def to_session(self) -> dict[str, Any]:
-        return {"name": self.name, "run": self.run_id, "answers": self.answers, "source": self.source,
-                "lang": self.lang, "started": self.started_at, "path": self.path, "tries": self.tries,
-                "edit": self.edit}
-
-    @classmethod
-    def from_session(cls, raw: Any) -> "FlowRun | None":
-        if not isinstance(raw, dict) or not raw.get("name") or not raw.get("run"):
-            return None
-        return cls(str(raw["name"]), str(raw["run"]), dict(raw.get("answers") or {}), dict(raw.get("source") or {}),
-                   str(raw.get("lang") or "zh"), float(raw.get("started") or 0), list(raw.get("path") or []),
-                   int(raw.get("tries") or 0), bool(raw.get("edit")))
 
 
 OnConfirm = Callable[["Context", FlowRun, FlowWording], Reply]
@@ -149,52 +120,47 @@ class FlowEngine:
     def marker_key(self, openid: str) -> str:
         return self.keys("flowmark", openid)
 
-    def router(self) -> Router:
-        """Routes for ``handlers``: answers to an active flow, then the expired-flow notice."""
-        router = Router("flows")
-        router.route(self.in_flow, "answer_flow")(self.answer)
-        router.route(self.may_have_expired, "explain_expired_flow")(self.explain_expired)
-        return router
-
     # -- starting -------------------------------------------------------------------------------
     def start(self, ctx: "Context", name: str, source: Mapping[str, Any] | None = None) -> Reply:
         """Ask the first question of flow ``name``, or continue an unfinished run of it."""
         flow = self.flows[name]
         wording = self.wording_for(ctx, name)
-        current = self._run(ctx)
+        current = ctx.conversation.flow
         if current is not None and current.name == name:
             ctx.lang = current.lang
-            step = ctx.state.partition(":")[2]
-            return Text(wording.text("resume", current.lang) + "\n\n" + self._prompt(flow, current, wording, step))
-        run = FlowRun(name, secrets.token_hex(8), {}, _clean_source(source or {}, ctx.session), ctx.lang, self.clock())
+            return Text(wording.text("resume", current.lang) + "\n\n" +
+                        self._prompt(flow, current, wording, current.step))
         first = flow.steps[0].name
+        run = FlowRun(name, first, secrets.token_hex(8), source=_clean_source(source or {}, ctx.conversation),
+                      lang=ctx.lang, started_at=self.clock())
         self._save(ctx, run, first)
-        ctx.notes["flow_started"] = name
         log.info("flow %s started (run %s, source %s)", name, run.run_id, run.source.get("kind", "-"))
         return Text(wording.text("start", run.lang) + "\n\n" + self._question(wording, first, run.lang))
 
     def repeat_question(self, ctx: "Context", preface: str = "") -> Reply | None:
         """The current question again, in the follower's (possibly just switched) language; None outside a flow."""
-        name, _, step = ctx.state.partition(":")
-        flow, run = self.flows.get(name), self._run(ctx)
-        if flow is None or run is None or run.name != name or (step != CONFIRM and not flow.step(step)):
+        run = ctx.conversation.flow
+        flow = self._flow_of(run)
+        if run is None or flow is None:
             return None
         run.lang = ctx.lang
-        body = self._prompt(flow, run, self.wording_for(ctx, name), step)
-        return self._reply(ctx, run, step, f"{preface}\n\n{body}" if preface else body)
+        body = self._prompt(flow, run, self.wording_for(ctx, run.name), run.step)
+        return self._reply(ctx, run, run.step, f"{preface}\n\n{body}" if preface else body)
 
     # -- answering ------------------------------------------------------------------------------
     def in_flow(self, ctx: "Context") -> bool:
-        return ctx.message.from_follower and ctx.state.partition(":")[0] in self.flows
+        run = ctx.conversation.flow
+        return ctx.message.from_follower and run is not None and run.name in self.flows
 
     def answer(self, ctx: "Context") -> Reply | None:
         """Take the follower's message as the answer to the current step."""
-        name, _, step_name = ctx.state.partition(":")
-        flow, run = self.flows.get(name), self._run(ctx)
-        if flow is None or run is None or run.name != name or (step_name != CONFIRM and not flow.step(step_name)):
+        run = ctx.conversation.flow
+        flow = self._flow_of(run)
+        if run is None or flow is None:
             log.warning("dropping unreadable flow state %r", ctx.state)
             self._end(ctx)
             return None
+        name, step_name = run.name, run.step
         wording = self.wording_for(ctx, name)
         self._settle_language(ctx, run)
         lang = run.lang
@@ -284,12 +250,12 @@ class FlowEngine:
     # -- expiry ---------------------------------------------------------------------------------
     def may_have_expired(self, ctx: "Context") -> bool:
         # Only the first message of a fresh session can follow an expired flow; later ones skip the lookup.
-        return (not ctx.state and not ctx.session.get(CHECKED) and ctx.redis_ok
+        return (ctx.conversation.flow is None and not ctx.conversation.flows_checked and ctx.redis_ok
                 and (ctx.message.from_follower or ctx.message.event in ("click", "scan", "subscribe")))
 
     def explain_expired(self, ctx: "Context") -> Reply | None:
         """Tell a follower whose flow expired with their session why their answer went nowhere."""
-        ctx.session[CHECKED] = 1
+        ctx.conversation.flows_checked = True
         try:
             raw = self.redis.getdel(self.marker_key(ctx.openid))
         except redis_lib.RedisError:
@@ -304,41 +270,43 @@ class FlowEngine:
         log.info("flow %s expired (run %s)", mark.get("name"), mark.get("run", "-"))
         return Text(wording.text("expired", mark.get("lang") or ctx.lang))
 
-    def finish_hook(self, ctx: "Context", rendered: Any, pipe: "redis_lib.client.Pipeline") -> None:
-        """Keep an expiry marker that outlives the session while a flow is open (rides the finish round trip)."""
-        name, _, step = ctx.state.partition(":")
-        if name in self.flows and step:
-            run = self._run(ctx)
-            mark = {"name": name, "step": step, "lang": run.lang if run else ctx.lang,
-                    "run": run.run_id if run else ""}
+    def keep_expiry_marker(self, ctx: "Context", rendered: Any, pipe: "redis_lib.client.Pipeline") -> None:
+        """Finish hook: while a flow is open keep a marker that outlives the session, so a follower whose form
+        expired is told why (rides the finish round trip); drop it when the flow ends."""
+        run = ctx.conversation.flow
+        if run is not None and run.name in self.flows and not ctx.outcome.erased:
+            mark = {"name": run.name, "step": run.step, "lang": run.lang, "run": run.run_id}
             pipe.set(self.marker_key(ctx.openid), json.dumps(mark), ex=self.session_ttl + EXPIRED_NOTICE_S)
-        elif ctx.notes.get("flow_ended"):
+        elif ctx.outcome.flow_ended:
             pipe.delete(self.marker_key(ctx.openid))
 
     # -- helpers --------------------------------------------------------------------------------
-    def _run(self, ctx: "Context") -> FlowRun | None:
-        return FlowRun.from_session(ctx.session.get("flow"))
+    def _flow_of(self, run: FlowRun | None) -> Flow | None:
+        """The registered flow of ``run`` when its step still exists (content may have changed under it)."""
+        flow = self.flows.get(run.name) if run is not None else None
+        if flow is None or run is None or (run.step != CONFIRM and not flow.step(run.step)):
+            return None
+        return flow
 
     def _save(self, ctx: "Context", run: FlowRun, step: str) -> None:
-        ctx.session["flow"] = run.to_session()
-        ctx.session["state"] = f"{run.name}:{step}"
-        ctx.session[CHECKED] = 1
+        run.step = step
+        ctx.conversation.flow = run
+        ctx.conversation.flows_checked = True
 
     def _reply(self, ctx: "Context", run: FlowRun, step: str, body: str) -> Reply:
         self._save(ctx, run, step)
         return Text(body)
 
     def _end(self, ctx: "Context") -> None:
-        ctx.session.pop("flow", None)
-        ctx.session.pop("state", None)
-        ctx.notes["flow_ended"] = True
+        ctx.conversation.flow = None
+        ctx.outcome.flow_ended = True
 
     def _settle_language(self, ctx: "Context", run: FlowRun) -> None:
         """The first answer (or an explicit "English"/"中文") sets the flow's language; later answers do not.
 
         A Chinese follower typing an English company name must not flip the rest of the form to English.
         """
-        if ctx.session.get("lang_chosen") and ctx.lang != run.lang:
+        if ctx.conversation.lang_chosen and ctx.lang != run.lang:
             run.lang = ctx.lang
         elif not run.answers and not run.path and detect(ctx.message.content or ""):
             run.lang = ctx.lang
@@ -375,15 +343,15 @@ class FlowEngine:
         return str(value)
 
 
-def _clean_source(source: Mapping[str, Any], session: Mapping[str, Any]) -> dict[str, Any]:
+def _clean_source(source: Mapping[str, Any], conversation: Conversation) -> dict[str, Any]:
     """What started the flow, JSON-safe and small: kind, key, articles read before, the QR scene that brought them."""
     clean: dict[str, Any] = {"kind": str(source.get("kind") or "unknown")[:32]}
     if source.get("key"):
         clean["key"] = str(source["key"])[:128]
     read = source.get("read")
     if read is None:
-        read = session.get("read") or []
+        read = conversation.read
     clean["read"] = [str(a)[:128] for a in list(read)[:10]] if isinstance(read, (list, tuple)) else []
-    if session.get("scene") and "scene" not in clean:
-        clean["scene"] = str(session["scene"])[:64]
+    if conversation.scene and "scene" not in clean:
+        clean["scene"] = conversation.scene[:64]
     return clean

@@ -108,7 +108,7 @@ class Keys:
         return self("lock", openid)
 
     def content_current(self) -> str:
-        """The live content version's number: written by publish and rollback, read with every message's claim."""
+        """The live content version's number: read with every claim, set by publish and rollback."""
         return self("content", "current")
 
 

@@ -65,10 +65,6 @@ class Router:
         wanted = frozenset(w.casefold() for w in words)
         return self.route(lambda ctx: ctx.message.from_follower and ctx.message.content.strip().casefold() in wanted)
 
-    def state(self, prefix: str) -> Callable[[Handler], Handler]:
-        """Follower messages while the conversation state starts with ``prefix`` (e.g. ``"lead:"``)."""
-        return self.route(lambda ctx: ctx.message.from_follower and ctx.state.startswith(prefix))
-
     def always(self) -> Callable[[Handler], Handler]:
         return self.route(lambda ctx: True)
 
@@ -92,6 +88,6 @@ class Router:
             if route.matches(ctx):
                 reply = route.handler(ctx)
                 if reply is not None:
-                    ctx.notes.setdefault("route", route.name)
+                    ctx.outcome.route = route.name
                     return reply
         return None

@@ -10,19 +10,19 @@ Usage::
     claim = store.claim(msg.dedupe_key, msg.openid)
     if claim.duplicate: body = store.wait_for_reply(msg.dedupe_key)
     ...
-    store.finish(claim, reply_body, conversation)
+    store.finish(claim, reply_body, conversation.dump())
 """
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import redis as redis_lib
 
+from wechat.conversation import Conversation
 from wechat.redis_conn import Breaker, Keys
 from wechat.redis_pipe import DeferredPipe
 
@@ -62,8 +62,7 @@ class Claim:
     dedupe_key: str
     openid: str
     owned: bool                       # False: a retry of a message another try already claimed
-    conversation: dict[str, Any] = field(default_factory=dict)
-    conversation_raw: bytes | None = None
+    conversation_raw: bytes | None = None   # as stored; ``Conversation.load`` reads it
     lock_token: str = ""
     cached: bytes | None = None       # on a duplicate: the cached reply or PENDING
     content_version: int | None = None
@@ -78,12 +77,11 @@ class ConversationStore:
     """Dedupe claims, conversation state and reply cache, shared by every worker and host through Redis."""
 
     def __init__(self, redis: redis_lib.Redis, keys: Keys, *, dedupe_ttl: int, session_ttl: int,
-                 content_version_key: str, breaker: Breaker | None = None):
+                 breaker: Breaker | None = None):
         self.redis = redis
         self.keys = keys
         self.dedupe_ttl_ms = dedupe_ttl * 1000
         self.session_ttl = session_ttl
-        self.content_version_key = content_version_key
         self.breaker = breaker or Breaker()
         self.pipe = DeferredPipe(redis, scripts=[_CLAIM, _FINISH])
 
@@ -93,7 +91,7 @@ class ConversationStore:
         if not self.breaker.closed():
             return Claim(dedupe_key, openid, owned=True, redis_ok=False)
         token = secrets.token_hex(8)
-        keys = [self.keys.seen(dedupe_key), self.keys.conv(openid), self.keys.lock(openid), self.content_version_key]
+        keys = [self.keys.seen(dedupe_key), self.keys.conv(openid), self.keys.lock(openid), self.keys.content_current()]
         try:
             result = self.pipe.call([self.pipe.evalsha(_CLAIM, keys, [self.dedupe_ttl_ms, token, LOCK_TTL_MS])])[0]
             if isinstance(result, Exception):
@@ -108,8 +106,8 @@ class ConversationStore:
         version_num = int(version) if version else None
         if not owned:
             return Claim(dedupe_key, openid, owned=False, cached=conv_raw, content_version=version_num)
-        return Claim(dedupe_key, openid, owned=True, conversation=_load(conv_raw), conversation_raw=conv_raw,
-                     lock_token=token if token else "", content_version=version_num)
+        return Claim(dedupe_key, openid, owned=True, conversation_raw=conv_raw, lock_token=token,
+                     content_version=version_num)
 
     def _wait_for_lock(self, openid: str, token: str) -> bytes | None:
         """Another message from this follower is being handled: wait for it so state changes never interleave."""
@@ -142,12 +140,12 @@ class ConversationStore:
                 return None
 
     # -- step 5: persist -------------------------------------------------------------------------
-    def finish(self, claim: Claim, reply_body: str, conversation: dict[str, Any],
+    def finish(self, claim: Claim, reply_body: str, new_raw: bytes | None,
                extra: Callable[[redis_lib.client.Pipeline], None] | None = None) -> None:
-        """Cache the reply for retries, save the conversation only if it changed, release the lock: one round trip."""
+        """Cache the reply for retries, save the conversation (``new_raw``: its JSON, None to delete it) only if
+        it changed, release the lock: one round trip."""
         if not claim.redis_ok or not self.breaker.closed():
             return
-        new_raw = _dump(conversation) if conversation else None
         if new_raw is None:
             mode = "del" if claim.conversation_raw else "keep"
         elif claim.conversation_raw is not None and new_raw == claim.conversation_raw:
@@ -172,21 +170,6 @@ class ConversationStore:
             commands.extend(args for args, _options in collector.command_stack)
         self.pipe.send_later(commands)
 
-    def load(self, openid: str) -> dict[str, Any]:
+    def load(self, openid: str) -> Conversation:
         """Read a follower's conversation outside the webhook (CLI, console, tests)."""
-        return _load(self.redis.get(self.keys.conv(openid)))
-
-
-def _load(raw: bytes | None) -> dict[str, Any]:
-    if not raw:
-        return {}
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        log.warning("discarding unreadable conversation")
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
-def _dump(conversation: dict[str, Any]) -> bytes:
-    return json.dumps(conversation, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        return Conversation.load(self.redis.get(self.keys.conv(openid)))

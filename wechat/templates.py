@@ -13,17 +13,19 @@ unsubscribed, bad_openid, bad_field, delivered, user_block, system_failed), ``er
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
 import time
 from dataclasses import dataclass
 from string import Formatter
-from typing import Any
+from typing import Any, Callable
 
 import redis as redis_lib
 
 from wechat.api_client import APIClient, WeChatAPIError
+from wechat.jobs import enqueue, is_final_attempt, job, runtime
 from wechat.limits import TEMPLATE_FIELD_CHARS
 from wechat.redis_conn import Keys
 
@@ -231,14 +233,38 @@ def get_status(redis: redis_lib.Redis, keys: Keys, message_id: str) -> dict[str,
 DELIVERY_STATUS = {"success": "delivered", "failed:user block": "user_block", "failed: system failed": "system_failed"}
 
 
+# KEYS: msgid -> message id map. ARGV: status key prefix, our status, WeChat's status, now, ttl.
+# One script, so the webhook can record the result inside its finish round trip (no extra wait).
+_RECORD_DELIVERY = """
+local id = redis.call('GET', KEYS[1])
+if not id then return false end
+local key = ARGV[1] .. id
+redis.call('HSET', key, 'status', ARGV[2], 'delivery', ARGV[3], 'updated_at', ARGV[4])
+redis.call('EXPIRE', key, ARGV[5])
+return ARGV[2]
+"""
+
+
+def _delivery_call(keys: Keys, msgid: str | int, status: str) -> tuple[list[str], list[str]]:
+    ours = DELIVERY_STATUS.get(status.strip(), "failed")
+    return [keys("tmpl", "msgid", str(msgid))], [status_key(keys, ""), ours, status, f"{time.time():.3f}", str(STATUS_TTL)]
+
+
 def record_delivery(redis: redis_lib.Redis, keys: Keys, msgid: str | int, status: str) -> str | None:
     """Apply a TEMPLATESENDJOBFINISH event (its MsgID and Status); returns our status, None for an unknown msgid."""
-    ours = DELIVERY_STATUS.get(status.strip(), "failed")
-    message_id = redis.get(keys("tmpl", "msgid", str(msgid)))
-    if message_id is None:
-        return None
-    record_status(redis, keys, message_id.decode(), ours, delivery=status)
-    return ours
+    script_keys, args = _delivery_call(keys, msgid, status)
+    ours = redis.eval(_RECORD_DELIVERY, len(script_keys), *script_keys, *args)
+    return ours.decode() if isinstance(ours, bytes) else ours
+
+
+def delivery_results(keys: Keys) -> Callable[[Any, Any, "redis_lib.client.Pipeline"], None]:
+    """A finish hook that records each ``TEMPLATESENDJOBFINISH`` event's result in the message's finish round trip."""
+    def record_delivery_result(ctx: Any, rendered: Any, pipe: "redis_lib.client.Pipeline") -> None:
+        message = ctx.message
+        if message.event == "templatesendjobfinish" and message.msg_id:
+            script_keys, args = _delivery_call(keys, message.msg_id, message.get("Status"))
+            pipe.eval(_RECORD_DELIVERY, len(script_keys), *script_keys, *args)
+    return record_delivery_result
 
 
 # -- sending -------------------------------------------------------------------------------------
@@ -282,3 +308,31 @@ def send_template(client: APIClient, redis: redis_lib.Redis, keys: Keys, message
     if msgid:
         redis.set(keys("tmpl", "msgid", msgid), message_id, ex=STATUS_TTL)
     return "sent"
+
+
+# -- the job ---------------------------------------------------------------------------------------
+@job()
+def send_template_job(message: dict[str, Any]) -> str:
+    """Send one template message (payload as ``TemplateMessage.to_dict()``); returns its final status."""
+    rt = runtime()
+    msg = TemplateMessage.from_dict(message)
+    rt.limiter.wait("template")
+    try:
+        return send_template(rt.client, rt.redis, rt.keys, msg)
+    except TemplateRetryLater as exc:
+        if is_final_attempt():
+            record_status(rt.redis, rt.keys, msg.message_id(), "failed", errcode=exc.errcode)
+        raise
+
+
+def enqueue_template(redis: redis_lib.Redis, settings: Any, message: "TemplateMessage | dict[str, Any]",
+                     job_id: str | None = None) -> str:
+    """Record the template message as queued and enqueue its send (idempotent on its client_msg_id)."""
+    msg = message if isinstance(message, TemplateMessage) else TemplateMessage.from_dict(message)
+    msg_id = msg.message_id()
+    if not msg.client_msg_id:
+        msg = dataclasses.replace(msg, client_msg_id=msg_id)  # WeChat dedupes repeats of it for 10 minutes
+    keys = Keys(settings.key_prefix)
+    if not get_status(redis, keys, msg_id):
+        record_status(redis, keys, msg_id, "queued")
+    return enqueue(redis, settings, send_template_job, {"message": msg.to_dict()}, job_id=job_id or f"tmpl-{msg_id}")

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import re
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -17,16 +16,20 @@ from typing import Any
 
 import redis as redis_lib
 
-from app import create_app
+from rq import Retry
+
+from app import ROUTERS, build_router, create_app
 from config import Settings
-from handlers import fallback, leads, privacy, system, welcome
+from devtools.simulator import FlaskTransport, Follower, SimReply
+from handlers import keywords, menu, search, welcome
+from leads import deliver_lead
+from wechat.conversation import Conversation
 from wechat.replies import Text
 from wechat.router import Router
-from devtools.simulator import FlaskTransport, Follower, SimReply
 
 
 def flow_router() -> Router:
-    """The app's route order with stand-in triggers (content routes) just before welcome and fallback."""
+    """The app's route order, with stand-in triggers in place of the content routes (menu, keywords, search)."""
     triggers = Router("test-triggers")
 
     @triggers.text("contact", "咨询", "合作")
@@ -35,7 +38,7 @@ def flow_router() -> Router:
 
     @triggers.click("MENU_CONTACT")
     def start_from_menu(ctx):
-        return ctx.start_flow("lead", {"kind": "menu", "key": "MENU_CONTACT", "read": ctx.session.get("read", [])})
+        return ctx.start_flow("lead", {"kind": "menu", "key": "MENU_CONTACT", "read": ctx.conversation.read})
 
     @triggers.click("MENU_ABOUT")
     def reply_about(ctx):
@@ -43,17 +46,19 @@ def flow_router() -> Router:
 
     @triggers.text("kol")
     def reply_article(ctx):
-        ctx.session["read"] = ["idol-economy-kol-koc"]
+        ctx.conversation.read = ["idol-economy-kol-koc"]
         return Text("ARTICLE-KOL")
 
-    root = Router("root")
-    for part in (system.router, privacy.router, leads.router, triggers, welcome.router, fallback.router):
-        root.include(part)
-    return root
+    routers = [r for r in ROUTERS if r not in (menu.router, keywords.router, search.router)]
+    routers.insert(routers.index(welcome.router), triggers)
+    return build_router(tuple(routers))
 
 
-def make_app(settings: Settings, redis: redis_lib.Redis, **services: Any):
-    app = create_app(settings, redis=redis, router=flow_router(), **services)
+def make_app(settings: Settings, redis: redis_lib.Redis, lead_retry_schedule: list[int] | None = None):
+    """The app with the stand-in router; ``lead_retry_schedule`` shortens CRM delivery retries to seconds."""
+    retries = {deliver_lead: Retry(max=len(lead_retry_schedule), interval=lead_retry_schedule)} \
+        if lead_retry_schedule is not None else None
+    app = create_app(settings, redis=redis, router=flow_router(), job_retries=retries)
     app.testing = True
     return app
 
@@ -72,9 +77,9 @@ def says(reply: SimReply, *fragments: str) -> str:
     return reply.content
 
 
-def session_of(redis: redis_lib.Redis, settings: Settings, openid: str) -> dict[str, Any]:
-    raw = redis.get(f"{settings.key_prefix}conv:{openid}")
-    return json.loads(raw) if raw else {}
+def session_of(redis: redis_lib.Redis, settings: Settings, openid: str) -> Conversation:
+    """The follower's stored conversation (an empty one when none is stored)."""
+    return Conversation.load(redis.get(f"{settings.key_prefix}conv:{openid}"))
 
 
 # -- a CRM stand-in ------------------------------------------------------------------------------
@@ -143,18 +148,7 @@ class Receiver:
         self.server.server_close()
 
 
-# -- worker processes and cleanup -----------------------------------------------------------------------
+# -- worker processes and clean-up -----------------------------------------------------------------------
 from tests.support.processes import ROOT, settings_env, start_worker, wait_for  # noqa: E402,F401
 from tests.support.processes import kill_tree as kill_worker  # noqa: E402,F401
-
-
-def cleanup(redis: redis_lib.Redis, prefix: str) -> None:
-    """Delete what a test wrote: keys under ``prefix`` and RQ's keys for its namespaced queues and jobs."""
-    tag = re.sub(r"[^A-Za-z0-9_-]+", "-", prefix).strip("-")
-    for pattern in (f"{prefix}*", f"rq:*{prefix}*", f"rq:*{tag}*"):
-        for key in redis.scan_iter(match=pattern, count=1000):
-            redis.delete(key)
-    for shared in ("rq:workers", "rq:queues"):
-        for member in redis.smembers(shared):
-            if tag.encode() in member or prefix.encode() in member:
-                redis.srem(shared, member)
+from tests.support.cleanup import cleanup_prefix as cleanup  # noqa: E402,F401

@@ -35,3 +35,8 @@ def always_fails(name: str) -> None:
     rt.redis.incr(rt.keys("test", name, "attempts"))
     if not rt.redis.exists(rt.keys("test", name, "heal")):
         raise RuntimeError("receiver down")
+
+
+def noop(n: int = 0) -> int:
+    """A job that does nothing, for tests that only count what was queued."""
+    return n

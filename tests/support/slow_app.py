@@ -7,6 +7,7 @@ Served by gunicorn as ``tests.support.slow_app:create_probe_app()``.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from app import build_router, create_app
 from wechat.context import Context
@@ -14,10 +15,11 @@ from wechat.replies import Reply, Text
 from wechat.router import Router
 
 probe = Router("probe")
+_counter: dict[str, Any] = {}     # the app's Redis and keys, set by create_probe_app (test code only)
 
 
 def _count(ctx: Context) -> int:
-    return int(ctx.bot.redis.incr(ctx.bot.keys("runs", ctx.message.msg_id)))
+    return int(_counter["redis"].incr(_counter["keys"]("runs", ctx.message.msg_id)))
 
 
 @probe.route(lambda ctx: ctx.message.content.startswith("slow"))
@@ -36,4 +38,7 @@ def create_probe_app():
     root = Router("root")
     root.include(probe)
     root.include(build_router())
-    return create_app(router=root)
+    app = create_app(router=root)
+    bot = app.extensions["wxbot"]
+    _counter.update(redis=bot.redis, keys=bot.keys)
+    return app

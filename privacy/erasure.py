@@ -1,0 +1,34 @@
+"""Erase what we hold about one follower: leads, customer-service windows and unsent messages, the expiry
+marker of an open form. The conversation itself is cleared by the handler (the bot deletes it when it saves).
+
+Analytics keeps no per-follower record: openids only enter HyperLogLog counters (hashed registers that
+cannot be read back) and unmatched texts are sampled without openids.
+
+Usage::
+
+    lead_ids = Erasure(redis, keys, LeadStore(redis, keys), flows).erase(openid)   # then tell the CRM
+"""
+from __future__ import annotations
+
+import redis as redis_lib
+
+from leads.store import LeadStore
+from wechat.custom_messages import forget_follower
+from wechat.flow import FlowEngine
+from wechat.redis_conn import Keys
+
+
+class Erasure:
+    def __init__(self, redis: redis_lib.Redis, keys: Keys, leads: LeadStore, flows: FlowEngine | None = None):
+        self.redis = redis
+        self.keys = keys
+        self.leads = leads
+        self.flows = flows
+
+    def erase(self, openid: str) -> list[str]:
+        """Erase the follower's data; return the ids of the erased leads (the CRM is told to forget them)."""
+        lead_ids = self.leads.erase(openid)                   # tombstones and shredded per-lead keys
+        forget_follower(self.redis, self.keys, openid)       # customer-service windows and unsent messages
+        if self.flows is not None:
+            self.redis.delete(self.flows.marker_key(openid))
+        return lead_ids
