@@ -266,14 +266,16 @@ def test_cli_publish_versions_diff_export_import_rollback(app, tmp_path, content
     assert read_dir(old) == read_dir(CONTENT)
 
 
-def test_broken_files_and_nothing_published_still_start_politely(make_settings, redis, broken_dir):
+def test_broken_files_and_nothing_published_still_start_politely(make_settings, redis, broken_dir, caplog):
     settings = make_settings(content_dir=broken_dir)
     app = create_app(settings, redis=redis)
+    assert "no valid content" in caplog.text and "content check" in caplog.text    # one clear line for the operator
     store = VersionStore(redis, Keys(settings.key_prefix))
     assert store.current_number() is None                       # invalid files are never seeded
     from devtools.simulator import FlaskTransport, Follower
     follower = Follower(FlaskTransport(app.test_client()), settings.wechat_token, openid="o_early", mode="plain")
     assert follower.send("KOL").content == "系统有点忙，请稍后再试一次。"
+    assert follower.click("MENU_CONTACT").content == "系统有点忙，请稍后再试一次。"      # no flow wording: no crash
     result = app.test_cli_runner().invoke(args=["content", "check"])
     assert result.exit_code == 1 and "unknown article 'no-such-article'" in result.output
     publish(store, read_dir(CONTENT), CONTENT_NEEDS, author="mei")             # a good publish fixes every worker
