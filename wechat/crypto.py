@@ -10,9 +10,9 @@ Usage::
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
-import secrets
 import time
 
 from wechatpy.crypto import PrpCrypto
@@ -52,16 +52,10 @@ def body_digest(body: bytes) -> str:
     return hashlib.blake2b(body, digest_size=12).hexdigest()
 
 
-def new_nonce() -> str:
-    return secrets.token_hex(8)
-
-
 class SafeModeBox:
     """Decrypt WeChat's ``Encrypt`` field and encrypt replies (AES-256-CBC, PKCS#7, AppID check) via wechatpy."""
 
     def __init__(self, token: str, encoding_aes_key: str, appid: str):
-        import base64
-
         self.token = token
         self.appid = appid
         self.key = base64.b64decode(encoding_aes_key + "=")
