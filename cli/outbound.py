@@ -175,9 +175,14 @@ def worker_command(burst: bool) -> None:
     from leads.delivery import start_reconciler
 
     settings = _settings()
-    if not burst:
-        start_reconciler(settings)   # re-queue leads whose delivery job vanished, once a minute
-    run_worker(settings, burst=burst, renames=RENAMED_JOBS)
+    housekeeping = [] if burst else [
+        start_reconciler(settings),   # re-queue leads whose delivery job vanished, once a minute
+    ]
+    try:
+        run_worker(settings, burst=burst, renames=RENAMED_JOBS)
+    finally:                           # SIGTERM ends run_worker (RQ's warm shutdown); then the timers stop
+        for task in housekeeping:
+            task.stop()
 
 
 @click.group("jobs")

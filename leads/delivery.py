@@ -21,7 +21,6 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -241,28 +240,18 @@ def requeue_stale(redis: redis_lib.Redis, settings: Settings) -> None:
 
 
 def start_reconciler(settings: Settings, interval: float = 60.0,
-                     older_than: float = STALE_OUTBOX_S) -> threading.Event:
-    """Run ``reconcile`` every ``interval`` seconds in a daemon thread of the worker process.
+                     older_than: float = STALE_OUTBOX_S) -> jobs.Periodic:
+    """Run ``reconcile`` every ``interval`` seconds in a thread of the worker process; ``stop()`` ends it.
 
     A lead whose job vanished (e.g. Redis lost the queue but kept the lead) is re-queued without an
-    operator. A Redis lock lets only one of several workers reconcile per interval. Set the returned
-    event to stop the thread.
+    operator. A Redis lock lets only one of several workers reconcile per interval.
     """
     redis = connect(settings)
-    lock_key = Keys(settings.key_prefix)("leads", "reconciling")
 
-    stop = threading.Event()
+    def run() -> None:
+        done = reconcile(redis, settings, older_than=older_than)
+        if done["requeued"] or done["dead"]:
+            log.info("reconciled leads: %d re-queued, %d dead-lettered", len(done["requeued"]), len(done["dead"]))
 
-    def loop() -> None:
-        while not stop.wait(interval):
-            try:
-                if redis.set(lock_key, "1", nx=True, ex=max(1, int(interval) - 1)):
-                    done = reconcile(redis, settings, older_than=older_than)
-                    if done["requeued"] or done["dead"]:
-                        log.info("reconciled leads: %d re-queued, %d dead-lettered",
-                                 len(done["requeued"]), len(done["dead"]))
-            except Exception:  # a Redis outage must not end the thread; try again next interval
-                log.warning("lead reconcile failed; will retry", exc_info=True)
-
-    threading.Thread(target=loop, name="lead-reconciler", daemon=True).start()
-    return stop
+    return jobs.Periodic("lead-reconciler", interval, run, redis=redis,
+                         lock_key=Keys(settings.key_prefix)("leads", "reconciling")).start()

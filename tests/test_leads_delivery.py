@@ -243,13 +243,13 @@ def test_the_worker_reconciles_on_its_own(crm_settings, redis, receiver, workers
     for key in redis.scan_iter(match=f"rq:*{jobs.namespace(crm_settings.key_prefix)}*"):
         redis.delete(key)                       # the delivery job is lost; only the lead remains
     redis.hset(store.k("lead", lead_id), "job", "")
-    stop = start_reconciler(crm_settings, interval=0.3, older_than=0)
+    reconciler = start_reconciler(crm_settings, interval=0.3, older_than=0)
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and not any(redis.scan_iter(match=f"rq:job:*{jobs.namespace(crm_settings.key_prefix)}*")):
             time.sleep(0.1)
     finally:
-        stop.set()
+        assert reconciler.stop()
     assert workers(crm_settings, burst=True).wait(60) == 0
     assert delivered(redis, crm_settings, lead_id)
 
