@@ -2,9 +2,14 @@
 
 The receiver gets ``POST LEADS_WEBHOOK_URL`` with a JSON body and these headers::
 
-    X-Signature-SHA256: hex HMAC-SHA256 of the raw body under LEADS_WEBHOOK_SECRET
-    Idempotency-Key:    {lead_id}-r{revision}   (the same on every attempt of one revision)
+    X-Signature-Timestamp: Unix seconds when this attempt was signed (every attempt is signed afresh)
+    X-Signature-SHA256:    hex HMAC-SHA256 of "{timestamp}.{raw body}" under LEADS_WEBHOOK_SECRET
+    Idempotency-Key:       {lead_id}-r{revision}   (the same on every attempt of one revision)
     X-Lead-Id, X-Lead-Revision
+
+Signing the timestamp with the body (as Stripe does) lets a receiver refuse a captured delivery replayed
+later: it checks the signature and that the timestamp is within a few minutes of its clock (README shows
+the check). Deliveries signed over the body alone are no longer sent (see README for receivers).
 
 Any 2xx means delivered; anything else (or no answer) is retried with exponential backoff
 (``DELIVERY_SCHEDULE``: 30 s doubling to 1 h, about 26 h in all), then the lead is a dead letter that
@@ -80,16 +85,20 @@ def payload(lead: Lead) -> dict[str, Any]:
     }
 
 
-def sign(secret: str, body: bytes) -> str:
-    """Hex HMAC-SHA256 of ``body``; receivers compare it with ``hmac.compare_digest``."""
-    return hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """Hex HMAC-SHA256 of ``{timestamp}.{body}``; receivers compare it with ``hmac.compare_digest``."""
+    return hmac.new(secret.encode("utf-8"), b"%d.%s" % (timestamp, body), hashlib.sha256).hexdigest()
 
 
-def signed_request(settings: Settings, lead_id: str, revision: int, body_obj: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+def signed_request(settings: Settings, lead_id: str, revision: int, body_obj: dict[str, Any], *,
+                   now: float | None = None) -> tuple[bytes, dict[str, str]]:
+    """The body and headers of one attempt, signed at ``now`` (default: the current time)."""
     body = json.dumps(body_obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    timestamp = int(time.time() if now is None else now)
     headers = {
         "Content-Type": "application/json; charset=utf-8",
-        "X-Signature-SHA256": sign(settings.leads_webhook_secret, body),
+        "X-Signature-Timestamp": str(timestamp),
+        "X-Signature-SHA256": sign(settings.leads_webhook_secret, timestamp, body),
         "Idempotency-Key": f"{lead_id}-r{revision}",
         "X-Lead-Id": lead_id,
         "X-Lead-Revision": str(revision),
