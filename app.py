@@ -99,7 +99,8 @@ def startup_wordings(settings: Settings, library: ContentLibrary) -> dict[str, F
 def finish_hooks(settings: Settings, redis: redis_lib.Redis, keys: Keys, flows: FlowEngine) -> list[FinishHook]:
     """What rides each message's finish round trip, in order."""
     hooks: list[FinishHook] = [
-        Analytics(keys).record,            # per-day counters
+        Analytics(keys, unmatched_days=settings.unmatched_retention_days,
+                  unmatched_cap=settings.unmatched_samples_per_day).record,   # per-day counters
         flows.keep_expiry_marker,          # tell a follower later why their expired form went nowhere
         delivery_results(keys),            # TEMPLATESENDJOBFINISH: did the template message arrive?
     ]
