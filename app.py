@@ -24,6 +24,7 @@ from leads.durability import warn_without_aof
 from leads.intake import LeadIntake
 from leads.store import LeadStore
 from library.live import ContentLibrary
+from privacy.aof import settle_seconds
 from privacy.erasure import Erasure
 from wechat.bot import Bot, FinishHook
 from wechat.custom_messages import CustomQuota, interaction_windows
@@ -126,7 +127,8 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
     flows = build_flows(settings, redis, keys, library)
     lead_store = LeadStore(redis, keys)
     make_context = functools.partial(Context, leads=LeadIntake(lead_store),
-                                     privacy=Erasure(redis, keys, lead_store, flows))
+                                     privacy=Erasure(redis, keys, lead_store, flows,
+                                                     aof_settle=settle_seconds(settings)))
     bot = Bot(settings, redis, router or build_router(), library, make_context=make_context, flows=flows,
               enqueue=JobQueue(redis, settings, job_retries).put,
               finish_hooks=finish_hooks(settings, redis, keys, flows))

@@ -173,10 +173,12 @@ def worker_command(burst: bool) -> None:
     from leads import RENAMED_JOBS
     from wechat.jobs import run_worker
     from leads.delivery import start_reconciler
+    from privacy.aof import start_aof_rewriter
 
     settings = _settings()
     housekeeping = [] if burst else [
         start_reconciler(settings),   # re-queue leads whose delivery job vanished, once a minute
+        start_aof_rewriter(settings), # erased data leaves Redis's append-only file (at most one rewrite an hour)
     ]
     try:
         run_worker(settings, burst=burst, renames=RENAMED_JOBS)
