@@ -174,17 +174,20 @@ def worker_command(burst: bool) -> None:
     from wechat.jobs import run_worker
     from leads.delivery import start_reconciler
     from privacy.aof import start_aof_rewriter
+    from privacy.retention import start_retention
 
     settings = _settings()
     housekeeping = [] if burst else [
-        start_reconciler(settings),   # re-queue leads whose delivery job vanished, once a minute
-        start_aof_rewriter(settings), # erased data leaves Redis's append-only file (at most one rewrite an hour)
+        start_reconciler(settings),    # re-queue leads whose delivery job vanished, once a minute
+        start_retention(settings),     # erase leads older than LEADS_RETENTION_DAYS, hourly
+        start_aof_rewriter(settings),  # erased data leaves Redis's append-only file (at most one rewrite an hour)
     ]
     try:
         run_worker(settings, burst=burst, renames=RENAMED_JOBS)
     finally:                           # SIGTERM ends run_worker (RQ's warm shutdown); then the timers stop
-        for task in housekeeping:
-            task.stop()
+        stopped = [task.name for task in housekeeping if task.stop()]
+        if housekeeping:
+            click.echo(f"worker stopped; periodic tasks stopped: {', '.join(stopped) or 'none'}", err=True)
 
 
 @click.group("jobs")

@@ -35,7 +35,7 @@ import requests
 from rq import Retry
 
 from config import Settings
-from leads.intake import delivery_job_id
+from leads.intake import delivery_job_id, erasure_job_id
 from leads.store import Lead, LeadStore
 from wechat import jobs
 from wechat.redis_conn import Keys, connect
@@ -191,6 +191,11 @@ def enqueue_delivery(redis: redis_lib.Redis, settings: Settings, lead_id: str, r
                          job_id=delivery_job_id(lead_id, revision, tag), retry=_retry(schedule))
     LeadStore(redis, Keys(settings.key_prefix)).set_job(lead_id, rq_id)
     return rq_id
+
+
+def enqueue_erasure(redis: redis_lib.Redis, settings: Settings, lead_id: str) -> str:
+    """Queue the CRM's erasure notice for ``lead_id`` outside a message (retention, console); idempotent."""
+    return jobs.enqueue(redis, settings, deliver_erasure, {"lead_id": lead_id}, job_id=erasure_job_id(lead_id))
 
 
 def retry_lead(redis: redis_lib.Redis, settings: Settings, lead_id: str, *,

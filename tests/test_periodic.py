@@ -55,3 +55,28 @@ def test_one_process_per_interval_with_a_lock(redis, key_prefix):
     tasks = [Periodic(f"locked-{i}", 3, lambda i=i: runs.append(i), redis=redis, lock_key=lock) for i in range(3)]
     assert [t.run_once() for t in tasks].count(True) == 1     # the others find the lock taken
     assert len(runs) == 1 and 0 < redis.ttl(lock) <= 2
+
+
+def test_the_worker_command_runs_its_periodic_tasks_and_stops_them_on_sigterm(settings):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.support.processes import ROOT, settings_env
+
+    flask = os.path.join(os.path.dirname(sys.executable), "flask")
+    proc = subprocess.Popen([flask, "--app", "app", "worker"], cwd=ROOT, env=settings_env(settings),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        threading.Event().wait(3)                  # started: queues listened to, timers running
+        assert proc.poll() is None
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+    assert proc.returncode == 0, err
+    assert "periodic tasks stopped: lead-reconciler, lead-retention, aof-rewriter" in err
+    assert "Traceback" not in err
