@@ -27,7 +27,8 @@ from wechat.redis_conn import Keys
 
 class Erasure:
     def __init__(self, redis: redis_lib.Redis, keys: Keys, leads: LeadStore, flows: FlowEngine | None = None, *,
-                 aof_settle: float = 70, clock: Callable[[], float] = time.time):
+                 aof_settle: float, clock: Callable[[], float] = time.time):
+        """``aof_settle``: how long the AOF rewrite waits (``privacy.aof.settle_seconds``)."""
         self.redis = redis
         self.keys = keys
         self.leads = leads

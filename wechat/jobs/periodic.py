@@ -50,7 +50,7 @@ class Periodic:
             self._thread.join(timeout)
         stopped = not self._thread.is_alive()
         if not stopped:
-            log.warning("periodic task %s still running after %.0fs; leaving it to the process exit", self.name, timeout)
+            log.warning("periodic task %s still running after %.0fs; the process exit ends it", self.name, timeout)
         return stopped
 
     @property
