@@ -57,19 +57,23 @@ def test_one_process_per_interval_with_a_lock(redis, key_prefix):
     assert len(runs) == 1 and 0 < redis.ttl(lock) <= 2
 
 
-def test_the_worker_command_runs_its_periodic_tasks_and_stops_them_on_sigterm(settings):
+def test_the_worker_command_runs_its_periodic_tasks_and_stops_them_on_sigterm(settings, redis):
     import os
     import signal
+    import socket
     import subprocess
     import sys
 
     from tests.support.processes import ROOT, settings_env
+    from wechat.jobs import namespace
 
     flask = os.path.join(os.path.dirname(sys.executable), "flask")
     proc = subprocess.Popen([flask, "--app", "app", "worker"], cwd=ROOT, env=settings_env(settings),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        threading.Event().wait(3)                  # started: queues listened to, timers running
+        registered = f"rq:worker:{namespace(settings.key_prefix)}-{socket.gethostname()}-{proc.pid}"
+        wait_for(lambda: redis.exists(registered) or proc.poll() is not None, timeout=60)
+        threading.Event().wait(1)                  # RQ installs its signal handlers just after registering
         assert proc.poll() is None
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=30)
