@@ -15,10 +15,12 @@ import redis as redis_lib
 from flask import Flask, Response, jsonify
 from rq import Retry
 
-import cli
 from analytics.counters import Analytics
+from cli.registry import commands_app, commands_only, register as register_commands
+from cli.services import Services
 from config import Settings, SettingsError, load_settings
 from handlers import fallback, keywords, leads, menu, privacy, search, system, welcome
+from handlers.content_needs import CONTENT_NEEDS
 from handlers.context import Context
 from leads.durability import warn_without_aof
 from leads.intake import LeadIntake
@@ -29,14 +31,12 @@ from privacy.erasure import Erasure
 from wechat.bot import Bot, FinishHook
 from wechat.custom_messages import CustomQuota, interaction_windows
 from wechat.flow import FlowEngine
-from wechat.flow_wording import FlowContentError, FlowWording, load_wordings
 from wechat.jobs import JobQueue
 from wechat.redis_conn import Keys, connect
 from wechat.router import Router
 from wechat.templates import delivery_results
 from wechat.webhook import MAX_BODY_BYTES, create_blueprint
 
-log = logging.getLogger(__name__)
 
 BOOT_ERROR = 3   # gunicorn stops (rather than respawning workers) when a worker exits with this code
 
@@ -66,35 +66,14 @@ def configure_logging(settings: Settings) -> None:
                         format="%(asctime)s %(levelname)s %(name)s %(process)d: %(message)s")
 
 
-def build_flows(settings: Settings, redis: redis_lib.Redis, keys: Keys, library: ContentLibrary) -> FlowEngine:
-    """The flow engine with this account's flows. A typo in a flow file never stops the app: that flow is
-    left out (the contact text answers instead) and the error is logged."""
-    engine = FlowEngine(startup_wordings(settings, library), redis=redis, keys=keys,
-                        session_ttl=settings.session_ttl)
+def build_flows(settings: Settings, redis: redis_lib.Redis, keys: Keys) -> FlowEngine:
+    """The flow engine with this account's flows. Their wording comes from each live content version, which
+    the content checker guarantees words every step (``handlers/content_needs.py``): a typo in a flow file
+    is refused by ``content check`` and publish, never served."""
+    engine = FlowEngine(redis=redis, keys=keys, session_ttl=settings.session_ttl)
     for flow in FLOWS:
-        try:
-            engine.register(flow)
-        except FlowContentError as exc:
-            log.error("flow %s disabled until its wording is fixed: %s", flow.name, exc)
+        engine.register(flow)
     return engine
-
-
-def startup_wordings(settings: Settings, library: ContentLibrary) -> dict[str, FlowWording]:
-    """Flow wordings from the live content version, falling back to the files for flows it lacks."""
-    try:
-        wordings = load_wordings(settings.content_dir)
-    except FlowContentError as exc:
-        log.error("flow files unusable: %s", exc)
-        wordings = {}
-    content = library.current()
-    for flow in FLOWS:
-        raw = content.flow(flow.name)
-        if raw:
-            try:
-                wordings[flow.name] = FlowWording.from_dict(flow.name, raw, f"flows/{flow.name}.yaml (live version)")
-            except FlowContentError as exc:
-                log.error("live flow wording unusable: %s", exc)
-    return wordings
 
 
 def finish_hooks(settings: Settings, redis: redis_lib.Redis, keys: Keys, flows: FlowEngine) -> list[FinishHook]:
@@ -114,6 +93,8 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
                library: ContentLibrary | None = None, router: Router | None = None,
                job_retries: Mapping[Callable[..., Any], Retry] | None = None) -> Flask:
     """Build the app. Tests pass their own settings, Redis client, content, router and (short) job retries."""
+    if settings is None and commands_only():
+        return commands_app()   # `flask --app app <command>`: each command builds what it needs, --help nothing
     if settings is None:
         try:
             settings = load_settings()
@@ -123,8 +104,8 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
     configure_logging(settings)
     redis = redis if redis is not None else connect(settings)
     keys = Keys(settings.key_prefix)
-    library = library or ContentLibrary.open(redis, keys, settings.content_dir)
-    flows = build_flows(settings, redis, keys, library)
+    library = library or ContentLibrary.open(redis, keys, settings.content_dir, CONTENT_NEEDS)
+    flows = build_flows(settings, redis, keys)
     lead_store = LeadStore(redis, keys)
     make_context = functools.partial(Context, leads=LeadIntake(lead_store),
                                      privacy=Erasure(redis, keys, lead_store, flows,
@@ -147,5 +128,5 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
     for status, text in ((400, "bad request"), (404, "not found"), (405, "method not allowed"),
                          (413, "request body too large"), (500, "internal error")):
         app.register_error_handler(status, lambda exc, s=status, t=text: Response(t + "\n", s, mimetype="text/plain"))
-    cli.register(app)
+    register_commands(app, Services(settings=settings, redis=redis, needs=library.needs))
     return app

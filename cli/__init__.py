@@ -1,15 +1,5 @@
-"""Flask CLI commands (``flask --app app <command>``); each module adds its own group."""
-from __future__ import annotations
+"""Flask CLI commands (``flask --app app <command>``): one module per group, registered by ``cli.registry``.
 
-from flask import Flask
-
-
-def register(app: Flask) -> None:
-    from cli import analytics, content, sim
-
-    sim.register(app)
-    content.register(app)
-    analytics.register(app)
-    from cli import leads, outbound
-    leads.register(app)
-    outbound.register(app)
+Commands get settings, Redis and the API client from ``cli.services``. This package file imports nothing,
+so ``flask --app "cli.sim:simulator_app()"`` (``scripts/sim.sh``) loads only the simulator.
+"""

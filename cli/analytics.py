@@ -4,12 +4,15 @@ from __future__ import annotations
 import datetime as dt
 
 import click
-from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from analytics.counters import Analytics, today
+from cli.services import services
 
-analytics_group = AppGroup("analytics", help="Counters of messages, rules, menu clicks and searches.")
+
+@click.group("analytics", cls=AppGroup)
+def analytics_group() -> None:
+    """Counters of messages, rules, menu clicks and searches."""
 
 
 def _date(value: str | None, default: dt.date) -> dt.date:
@@ -33,10 +36,5 @@ def report_command(start: str | None, end: str | None, top: int) -> None:
         raise click.BadParameter("--from is after --to")
     if (last - first).days > 366:
         raise click.BadParameter("at most a year per report")
-    bot = current_app.extensions["wxbot"]
-    report = Analytics(bot.keys).report(bot.redis, first, last)
+    report = Analytics(services().keys).report(services().redis, first, last)
     click.echo("\n".join(report.lines(top)))
-
-
-def register(app: Flask) -> None:
-    app.cli.add_command(analytics_group)

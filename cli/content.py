@@ -6,25 +6,27 @@ import getpass
 import sys
 
 import click
-from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from cli.services import services
 from library.bundle import Bundle, read_dir, unified_diff, write_dir
 from library.checker import check_bundle
 from library.issues import ContentInvalid
 from library.publishing import NothingToPublish, publish, rollback
 from library.versions import VersionStore
 
-content_group = AppGroup("content", help="Check, publish, roll back and export the bot's content.")
+
+@click.group("content", cls=AppGroup)
+def content_group() -> None:
+    """Check, publish, roll back and export the bot's content."""
 
 
 def _store() -> VersionStore:
-    bot = current_app.extensions["wxbot"]
-    return VersionStore(bot.redis, bot.keys)
+    return VersionStore(services().redis, services().keys)
 
 
 def _content_dir(directory: str | None) -> str:
-    return directory or current_app.extensions["wxbot"].settings.content_dir
+    return directory or services().settings.content_dir
 
 
 def _read(directory: str) -> Bundle:
@@ -54,7 +56,7 @@ def _author(author: str | None) -> str:
 def check_command(directory: str | None, strict: bool) -> None:
     """Validate every content file; list each problem with file:line and a hint."""
     directory = _content_dir(directory)
-    report = check_bundle(_read(directory))
+    report = check_bundle(_read(directory), services().needs)
     _print_issues(report.issues)
     errors, warnings = len(report.errors), len(report.warnings)
     click.echo(f"{directory}: {errors} error(s), {warnings} warning(s), "
@@ -72,7 +74,8 @@ def publish_command(directory: str | None, author: str | None, message: str, for
     """Check the files and make them the next live version (every worker switches within a second)."""
     directory = _content_dir(directory)
     try:
-        number = publish(_store(), _read(directory), author=_author(author), message=message, force=force)
+        number = publish(_store(), _read(directory), services().needs, author=_author(author), message=message,
+                         force=force)
     except ContentInvalid as exc:
         _print_issues(exc.issues)
         raise click.ClickException("not published: fix the errors above (the live version is unchanged)") from None
@@ -116,7 +119,7 @@ def versions_command(limit: int) -> None:
 def rollback_command(number: int, author: str | None) -> None:
     """Make version NUMBER live again."""
     try:
-        rollback(_store(), number, author=_author(author))
+        rollback(_store(), number, services().needs, author=_author(author))
     except KeyError as exc:
         raise click.ClickException(str(exc.args[0])) from None
     except ContentInvalid as exc:
@@ -160,7 +163,3 @@ def diff_command(directory: str | None, from_version: int | None, to_version: in
         new, new_label = _read(_content_dir(directory)), "files"
     lines = list(unified_diff(old, new, f"v{old_number}", new_label))
     click.echo("".join(lines).rstrip("\n") if lines else "no differences")
-
-
-def register(app: Flask) -> None:
-    app.cli.add_command(content_group)

@@ -5,27 +5,24 @@ import json
 from datetime import date, datetime, timedelta, timezone
 
 import click
-from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from cli.services import services
 from leads import LeadStore, reconcile, retry_lead
 from leads.export import write_csv
 
 
-def _bot():
-    return current_app.extensions["wxbot"]
-
-
 def _store() -> LeadStore:
-    bot = _bot()
-    return LeadStore(bot.redis, bot.keys)
+    return LeadStore(services().redis, services().keys)
 
 
 def _when(ts: float) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ") if ts else "-"
 
 
-leads_group = AppGroup("leads", help="Export leads and manage their delivery to the CRM.")
+@click.group("leads", cls=AppGroup)
+def leads_group() -> None:
+    """Export leads and manage their delivery to the CRM."""
 
 
 @leads_group.command("export")
@@ -60,8 +57,7 @@ def status_command(lead_id: str) -> None:
 @leads_group.command("dead-letters")
 def dead_letters_command() -> None:
     """List leads whose delivery gave up (after reconciling leads whose job died without saying so)."""
-    bot = _bot()
-    reconcile(bot.redis, bot.settings, older_than=0)
+    reconcile(services().redis, services().settings, older_than=0)
     store = _store()
     dead = store.dead()
     if not dead:
@@ -80,15 +76,14 @@ def retry_command(lead_id: str | None, retry_all: bool) -> None:
     """Queue a fresh delivery (full retry schedule) for one dead lead, or --all of them."""
     if bool(lead_id) == retry_all:
         raise click.UsageError("give a LEAD_ID or --all")
-    bot = _bot()
     if retry_all:
-        reconcile(bot.redis, bot.settings, older_than=0)
+        reconcile(services().redis, services().settings, older_than=0)
         ids = [lead for lead, _ in _store().dead()]
     else:
         ids = [lead_id]
     done = 0
     for one in ids:
-        if retry_lead(bot.redis, bot.settings, one) is None:
+        if retry_lead(services().redis, services().settings, one) is None:
             click.echo(f"{one}: no such lead (or erased)", err=True)
             continue
         done += 1
@@ -101,10 +96,5 @@ def retry_command(lead_id: str | None, retry_all: bool) -> None:
 @leads_group.command("reconcile")
 def reconcile_command() -> None:
     """Re-queue pending leads whose job vanished; dead-letter those whose job failed silently."""
-    bot = _bot()
-    result = reconcile(bot.redis, bot.settings, older_than=0)
+    result = reconcile(services().redis, services().settings, older_than=0)
     click.echo(f"requeued {len(result['requeued'])}, dead-lettered {len(result['dead'])}")
-
-
-def register(app: Flask) -> None:
-    app.cli.add_command(leads_group)

@@ -13,32 +13,33 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-# One row per variable: env name -> (field name, default). README's configuration table mirrors it.
-ENV_VARS: dict[str, tuple[str, Any]] = {
-    "WECHAT_TOKEN": ("wechat_token", None),
-    "WECHAT_APPID": ("wechat_appid", ""),
-    "WECHAT_SECRET": ("wechat_secret", ""),
-    "WECHAT_AES_KEY": ("wechat_aes_key", ""),
-    "REDIS_URL": ("redis_url", ""),
-    "REDIS_KEY_PREFIX": ("key_prefix", "wxbot:"),
-    "REDIS_EMBEDDED_DIR": ("embedded_redis_dir", "var"),
-    "CONTENT_DIR": ("content_dir", "content"),
-    "WECHAT_API_BASE_URL": ("wechat_api_base_url", "https://api.weixin.qq.com"),
-    "PORT": ("port", 8000),
-    "SESSION_TTL_SECONDS": ("session_ttl", 1800),
-    "DEDUPE_TTL_SECONDS": ("dedupe_ttl", 60),
-    "LOG_LEVEL": ("log_level", "INFO"),
-    "LEADS_WEBHOOK_URL": ("leads_webhook_url", ""),
-    "LEADS_WEBHOOK_SECRET": ("leads_webhook_secret", ""),
-    "SALES_OPENIDS": ("sales_openids", ""),
-    "CONSOLE_PASSWORD": ("console_password", ""),
-    "SECRET_KEY": ("secret_key", ""),
-    "LEADS_RETENTION_DAYS": ("leads_retention_days", 730),
-    "UNMATCHED_RETENTION_DAYS": ("unmatched_retention_days", 30),
-    "UNMATCHED_SAMPLES_PER_DAY": ("unmatched_samples_per_day", 500),
-    "REDIS_AOF_REWRITE_INTERVAL_SECONDS": ("aof_rewrite_interval", 3600),
+# Environment variable -> Settings field; the defaults live on the fields below. README's table mirrors both.
+ENV_VARS: dict[str, str] = {
+    "WECHAT_TOKEN": "wechat_token",
+    "WECHAT_APPID": "wechat_appid",
+    "WECHAT_SECRET": "wechat_secret",
+    "WECHAT_AES_KEY": "wechat_aes_key",
+    "REDIS_URL": "redis_url",
+    "REDIS_KEY_PREFIX": "key_prefix",
+    "REDIS_EMBEDDED_DIR": "embedded_redis_dir",
+    "CONTENT_DIR": "content_dir",
+    "WECHAT_API_BASE_URL": "wechat_api_base_url",
+    "PORT": "port",
+    "SESSION_TTL_SECONDS": "session_ttl",
+    "DEDUPE_TTL_SECONDS": "dedupe_ttl",
+    "LOG_LEVEL": "log_level",
+    "LEADS_WEBHOOK_URL": "leads_webhook_url",
+    "LEADS_WEBHOOK_SECRET": "leads_webhook_secret",
+    "SALES_OPENIDS": "sales_openids",
+    "WECHAT_TEMPLATE_IDS": "template_ids",
+    "CONSOLE_PASSWORD": "console_password",
+    "SECRET_KEY": "secret_key",
+    "LEADS_RETENTION_DAYS": "leads_retention_days",
+    "UNMATCHED_RETENTION_DAYS": "unmatched_retention_days",
+    "UNMATCHED_SAMPLES_PER_DAY": "unmatched_samples_per_day",
+    "REDIS_AOF_REWRITE_INTERVAL_SECONDS": "aof_rewrite_interval",
 }
-FIELD_TO_ENV = {field: env for env, (field, _) in ENV_VARS.items()}
+FIELD_TO_ENV = {field: env for env, field in ENV_VARS.items()}
 
 
 class SettingsError(ValueError):
@@ -71,6 +72,8 @@ class Settings(BaseModel):
     leads_webhook_url: str = ""
     leads_webhook_secret: str = ""
     sales_openids: tuple[str, ...] = ()
+    # Template ids for templates.yaml entries whose template_id is empty: "lead_sales_alert=ID,lead_confirmation=ID".
+    template_ids: dict[str, str] = Field(default_factory=dict)
     console_password: str = ""
     secret_key: str = ""
     # Privacy promises (content/messages.yaml "privacy", the lead form's consent text): keep them in step.
@@ -125,6 +128,17 @@ class Settings(BaseModel):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return tuple(value or ())
 
+    @field_validator("template_ids", mode="before")
+    @classmethod
+    def _split_template_ids(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        pairs = [part.strip() for part in value.split(",") if part.strip()]
+        bad = [pair for pair in pairs if pair.count("=") != 1 or not all(x.strip() for x in pair.split("="))]
+        if bad:
+            raise ValueError(f"write name=id pairs separated by commas, e.g. lead_sales_alert=abc123 (got {bad[0]!r})")
+        return {name.strip(): template_id.strip() for name, template_id in (pair.split("=") for pair in pairs)}
+
     @model_validator(mode="after")
     def _aes_needs_appid(self) -> "Settings":
         # Safe mode ciphertext carries the AppID; without it we cannot refuse a foreign account's message.
@@ -147,7 +161,7 @@ def load_settings(environ: Mapping[str, str] | None = None, **overrides: Any) ->
     """Build ``Settings`` from ``environ`` (default ``os.environ``); raise ``SettingsError`` listing all problems."""
     environ = os.environ if environ is None else environ
     values: dict[str, Any] = {}
-    for env, (field, _default) in ENV_VARS.items():
+    for env, field in ENV_VARS.items():
         raw = environ.get(env)
         if raw is not None and raw != "":
             values[field] = raw.strip()

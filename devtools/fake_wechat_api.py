@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import secrets
 import threading
 import time
@@ -396,8 +397,6 @@ def main(argv: list[str] | None = None) -> None:
 
 def serve_forever(host: str, port: int, appid: str | None = None, secret: str | None = None) -> None:
     """Run the fake in the foreground until Ctrl-C (used by ``flask fake-wechat`` and ``python -m``)."""
-    import os
-
     fake = FakeWeChatAPI(appid or os.environ.get("WECHAT_APPID") or "wxfakeappid",
                          secret or os.environ.get("WECHAT_SECRET") or "fakesecret", host=host, port=port).start()
     print(f"fake WeChat API on {fake.url} (AppID {fake.appid}); Ctrl-C to stop", flush=True)

@@ -10,6 +10,8 @@ Usage::
 """
 from __future__ import annotations
 
+import base64
+import hashlib
 import itertools
 import secrets
 import time
@@ -18,10 +20,17 @@ from typing import Any, Protocol
 from xml.sax.saxutils import escape
 
 import defusedxml.ElementTree as SafeET
+import requests
 
 from wechat.crypto import Refused, SafeModeBox, sign
 
 _msg_ids = itertools.count(int(time.time() * 1000) * 1000 + secrets.randbelow(1000))
+
+
+def follower_openid(name: str) -> str:
+    """A stable, openid-shaped id for a named simulated follower: ``--as anna`` is always the same follower."""
+    digest = base64.urlsafe_b64encode(hashlib.sha256(f"sim:{name}".encode("utf-8")).digest()).decode()
+    return "o" + digest[:27]          # WeChat openids are 28 characters of [A-Za-z0-9_-]
 
 
 class Transport(Protocol):
@@ -33,8 +42,6 @@ class HttpTransport:
     """Talks to a running server over HTTP."""
 
     def __init__(self, base_url: str, path: str = "/wechat", timeout: float = 10.0):
-        import requests
-
         self.url = base_url.rstrip("/") + path
         self.session = requests.Session()
         self.timeout = timeout

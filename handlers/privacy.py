@@ -36,5 +36,5 @@ def erase_my_data(ctx: Context) -> Reply:
     ctx.outcome.flow_ended = True
     ctx.outcome.erased = True          # finish hooks must not write this follower back in
     log.info("follower data erased (%d lead(s))", len(lead_ids))
-    wording = ctx.flows.wording_for(ctx, "lead") if ctx.flows is not None and "lead" in ctx.flows.flows else None
+    wording = ctx.content.flow("lead")          # the live version's, checked to word "erased"
     return Text(wording.text("erased", lang, count=len(lead_ids)) if wording else "OK")

@@ -93,8 +93,9 @@ def start_flow(ctx: Context, name: str, source: dict[str, Any]) -> Reply:
     ctx.conversation.choices = []
     ctx.outcome.flow = name
     source = {**source, "read": list(ctx.conversation.read)}
-    # Content may name a flow whose wording was published before its code shipped: point to a human instead.
-    if ctx.flows is None or name not in ctx.flows.flows:
-        log.warning("no flow engine for flow %r; sending the contact text", name)
+    # Content may name a flow whose wording was published before its code shipped (or, with no valid content
+    # at all, no flow is worded): point to a human instead.
+    if ctx.flows is None or not ctx.flows.can_start(ctx, name):
+        log.warning("flow %r cannot start; sending the contact text", name)
         return Text(ctx.text("contact"))
     return ctx.start_flow(name, source=source)

@@ -1,115 +1,70 @@
 """Template messages about a lead: an alert to each sales openid and a confirmation to the follower.
 
 Sent by the worker from the stored lead (jobs carry only the lead id, so an erased lead is never
-announced and no personal data sits in the queue). Configured in ``content/templates.yaml``.
+announced and no personal data sits in the queue). Worded in ``templates.yaml`` of the live content
+version, the same version the webhook serves: an unpublished edit never reaches anyone, and a rollback
+restores the wording of the next alert. ``content check`` validates the file against ``TEMPLATE_NEEDS``.
 
 Usage::
 
-    configs = load_template_configs("content")          # validated; raises TemplateConfigError
     ctx.defer(send_lead_alerts, job_id=alerts_job_id(lead_id, revision), lead_id=lead_id, revision=revision)
 """
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import time
 from datetime import datetime, timedelta, timezone
-from string import Formatter
 from typing import Any
 
-import yaml
+import redis as redis_lib
 
 from config import Settings
 from leads.store import Lead, LeadStore
+from library.compiled import Content
+from library.live import ContentLibrary
+from library.models import TemplateSpec
+from library.needs import ContentNeeds, TemplateNeeds
 from wechat import jobs
 from wechat.language import LANGUAGES
+from wechat.redis_conn import Keys
+from wechat.templates import TemplateMessage, TemplateRetryLater, message_from_config, record_status, send_template
 
 log = logging.getLogger(__name__)
 
 ALERT, CONFIRMATION = "lead_sales_alert", "lead_confirmation"
 CHINA = timezone(timedelta(hours=8))     # sales work in China Standard Time (no DST)
-PLACEHOLDERS = {"status", "name", "company", "role", "need", "source", "time", "date", "lead_id"}
 SOURCE_LABELS = {"zh": {"menu": "菜单", "keyword": "关键词", "scene": "二维码", "unknown": "其他"},
                  "en": {"menu": "Menu", "keyword": "Keyword", "scene": "QR", "unknown": "Other"}}
 STATUS_LABELS = {"zh": ("新线索", "线索更新"), "en": ("New lead", "Lead updated")}
 
 
-class TemplateConfigError(ValueError):
-    """content/templates.yaml is wrong; one line per problem."""
-
-
-def load_template_configs(content_dir: str) -> dict[str, dict[str, Any]]:
-    """Read and check ``templates.yaml``: placeholders known, fields within WeChat's rules for sample values."""
-    from wechat.templates import check_field
-
-    path = os.path.join(content_dir, "templates.yaml")
-    if not os.path.exists(path):
-        return {}
-    with open(path, encoding="utf-8") as fh:
-        raw = yaml.safe_load(fh) or {}
-    problems: list[str] = []
-    for name, config in raw.items():
-        if not isinstance(config, dict) or not isinstance(config.get("fields"), dict) or not config["fields"]:
-            problems.append(f"{path}: {name}: needs a 'fields' mapping")
-            continue
-        for lang in LANGUAGES:
-            fields = _fields_for(config, lang)
-            for key, pattern in fields.items():
-                names = {f for _, f, _, _ in Formatter().parse(pattern) if f}
-                unknown = names - PLACEHOLDERS
-                if unknown:
-                    problems.append(f"{path}: {name}.fields.{key}: unknown placeholder {', '.join(sorted(unknown))}")
-                    continue
-                literal = "".join(text for text, _, _, _ in Formatter().parse(pattern))
-                if len(literal) > 20:
-                    problems.append(f"{path}: {name}.fields.{key} ({lang}): fixed text is {len(literal)} "
-                                    "characters; WeChat allows 20 per field")
-                sample = _render(pattern, _sample_values(lang))
-                problem = check_field(key, _fit(key, sample))
-                if problem:
-                    problems.append(f"{path}: {name}.fields.{problem}")
-    if problems:
-        raise TemplateConfigError("\n".join(problems))
-    return raw
-
-
-def _fields_for(config: dict[str, Any], lang: str) -> dict[str, str]:
-    out = {}
-    for key, pattern in (config.get("fields") or {}).items():
-        if isinstance(pattern, dict):
-            pattern = pattern.get(lang) or next(iter(pattern.values()), "")
-        out[str(key)] = str(pattern)
-    return out
-
-
-def _render(pattern: str, values: dict[str, str]) -> str:
-    return pattern.format_map({k: values.get(k, "") for k in PLACEHOLDERS}).strip()
-
-
-def _fit(key: str, text: str) -> str:
-    from wechat.templates import MAX_CHARS, field_type
-
-    if field_type(key) in (None, "thing") and len(text) > MAX_CHARS:
-        return text[:MAX_CHARS - 1] + "…"
-    return text
-
-
 def _sample_values(lang: str) -> dict[str, str]:
+    """Typical values of every placeholder (see ``values_for``), for the checker to try each field with."""
     return {"status": STATUS_LABELS[lang][0], "name": "张三" if lang == "zh" else "Jane Doe",
             "company": "示例公司", "role": "市场总监", "need": "社交媒体与 KOL 营销", "source": "菜单",
             "time": "2026-03-01 10:00", "date": "2026-03-01", "lead_id": "ld0123456789abcdef01"}
 
 
-def values_for(lead: Lead, lang: str, labels: dict[str, dict[str, str]] | None = None) -> dict[str, str]:
-    """What a template may show about ``lead``: no phone, no email."""
+# What the templates may use: no phone, no email (those reach sales only through the CRM and the CSV export).
+TEMPLATE_NEEDS = {name: TemplateNeeds(samples={lang: _sample_values(lang) for lang in LANGUAGES})
+                  for name in (ALERT, CONFIRMATION)}
+
+
+def values_for(lead: Lead, lang: str, content: Content | None = None) -> dict[str, str]:
+    """What a template may show about ``lead``: no phone, no email.
+
+    The source names what the follower tapped or typed as ``content`` words it (the button's name, the
+    rule's label), not our internal keys; a button or rule the version no longer has shows its key.
+    """
     data = lead.data
     source = data.get("source") or {}
     kind = str(source.get("kind") or "unknown")
     source_text = SOURCE_LABELS[lang].get(kind, kind)
     detail = source.get("scene") if kind == "scene" else source.get("key")
     if detail:
-        source_text = f"{source_text}:{detail}"
+        named = content.source_name(kind, str(detail), lang) if content is not None else None
+        source_text = f"{source_text}:{named or detail}"
     when = datetime.fromtimestamp(lead.updated_at or time.time(), CHINA)
     need_labels = data.get("need_labels") or {}
     skipped = "-"
@@ -119,35 +74,69 @@ def values_for(lead: Lead, lang: str, labels: dict[str, dict[str, str]] | None =
             "time": when.strftime("%Y-%m-%d %H:%M"), "date": when.strftime("%Y-%m-%d"), "lead_id": lead.lead_id}
 
 
-def build_messages(lead: Lead, settings: Settings, configs: dict[str, dict[str, Any]]) -> list[Any]:
-    """The template messages for this revision of ``lead``, each with a stable client_msg_id."""
-    from wechat.templates import message_from_config
-
+def build_messages(lead: Lead, settings: Settings, content: Content) -> list[TemplateMessage]:
+    """The template messages for this revision of ``lead`` as ``content`` words them, each with a stable
+    client_msg_id. A template whose id is empty in content takes it from ``WECHAT_TEMPLATE_IDS``."""
     messages = []
-    alert = configs.get(ALERT) or {}
-    if alert.get("template_id"):
-        lang = alert.get("language") if alert.get("language") in LANGUAGES else "zh"
-        config = {**alert, "fields": _fields_for(alert, lang)}
+    alert = content.templates.get(ALERT)
+    alert_id = _template_id(alert, ALERT, settings)
+    if alert is not None and alert_id:
+        lang = alert.language if alert.language in LANGUAGES else "zh"
         for openid in settings.sales_openids:
             tag = hashlib.sha256(openid.encode()).hexdigest()[:8]
-            messages.append(message_from_config(config, openid, values_for(lead, lang),
+            messages.append(message_from_config(_config(alert, alert_id, lang), openid, values_for(lead, lang, content),
                                                 client_msg_id=f"{lead.lead_id}-r{lead.revision}-s{tag}"))
-    confirmation = configs.get(CONFIRMATION) or {}
-    if confirmation.get("template_id") and lead.openid:
-        lang = lead.data.get("lang") if confirmation.get("language", "follower") == "follower" else confirmation["language"]
+    confirmation = content.templates.get(CONFIRMATION)
+    confirmation_id = _template_id(confirmation, CONFIRMATION, settings)
+    if confirmation is not None and confirmation_id and lead.openid:
+        lang = lead.data.get("lang") if confirmation.language == "follower" else confirmation.language
         lang = lang if lang in LANGUAGES else "zh"
-        config = {**confirmation, "fields": _fields_for(confirmation, lang)}
-        messages.append(message_from_config(config, lead.openid, values_for(lead, lang),
+        messages.append(message_from_config(_config(confirmation, confirmation_id, lang), lead.openid,
+                                            values_for(lead, lang, content),
                                             client_msg_id=f"{lead.lead_id}-r{lead.revision}-c"))
     return messages
+
+
+def _template_id(spec: TemplateSpec | None, name: str, settings: Settings) -> str:
+    """Content's id, else the deployment's (``WECHAT_TEMPLATE_IDS``): the demo and staging fill ids in there."""
+    return (spec.template_id if spec is not None else "") or settings.template_ids.get(name, "")
+
+
+def _config(spec: TemplateSpec, template_id: str, lang: str) -> dict[str, Any]:
+    """A template's settings in ``lang``, the shape ``message_from_config`` fills in."""
+    return {"template_id": template_id, "fields": spec.fields_for(lang), "url": spec.url,
+            "miniprogram": spec.miniprogram.model_dump() if spec.miniprogram else None}
+
+
+# -- the live content version in the worker ----------------------------------------------------------------
+_libraries: dict[tuple[str, ...], ContentLibrary] = {}
+
+
+def live_content(settings: Settings, redis: redis_lib.Redis) -> Content:
+    """The live content version: one GET per call, a newly published version loaded once."""
+    return open_live_content(settings, redis).latest()
+
+
+def open_live_content(settings: Settings, redis: redis_lib.Redis) -> ContentLibrary:
+    """This process's view of the published content (``worker`` opens it before forking work horses).
+
+    Versions are checked against what the alerts need; publish and rollback already checked each version
+    against everything the account's code needs.
+    """
+    key = (settings.redis_url, settings.embedded_redis_dir, settings.key_prefix, settings.content_dir)
+    library = _libraries.get(key)
+    if library is None:
+        if len(_libraries) >= 8:            # a worker opens one; tests open one per key prefix
+            _libraries.clear()
+        library = _libraries[key] = ContentLibrary.open(redis, Keys(settings.key_prefix), settings.content_dir,
+                                                        ContentNeeds(templates=TEMPLATE_NEEDS), search=False)
+    return library
 
 
 # -- the job ----------------------------------------------------------------------------------------
 @jobs.job()
 def send_lead_alerts(lead_id: str, revision: int) -> dict[str, str]:
     """Send this revision's alerts and confirmation; each message at most once (send_template checks its status)."""
-    from wechat.templates import TemplateRetryLater, record_status, send_template
-
     rt = jobs.runtime()
     lead = LeadStore(rt.redis, rt.keys).get(lead_id)
     if lead is None or lead.state != "active" or lead.revision != revision:
@@ -158,7 +147,7 @@ def send_lead_alerts(lead_id: str, revision: int) -> dict[str, str]:
     results: dict[str, str] = {}
     retry_later: TemplateRetryLater | None = None
     final = jobs.is_final_attempt()
-    for msg in build_messages(lead, rt.settings, load_template_configs(rt.settings.content_dir)):
+    for msg in build_messages(lead, rt.settings, live_content(rt.settings, rt.redis)):
         rt.limiter.wait("template")
         try:
             results[msg.client_msg_id] = send_template(rt.client, rt.redis, rt.keys, msg)

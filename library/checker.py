@@ -2,39 +2,35 @@
 
 Usage::
 
-    report = check_bundle(read_dir("content"))
+    report = check_bundle(read_dir("content"), needs)   # needs: what the account's code asks of content
     for issue in report.issues: print(issue)        # rules.yaml:12: error: ... / hint: ...
     report.ok                                      # False when any error: never published, never served
+
+Every file is checked here once: articles, rules, menu, messages and scenes in this module, flows in
+``flow_checks`` and templates in ``template_checks``; their shape comes from the schemas in ``models``.
 """
 from __future__ import annotations
 
 import re
-import string
 from dataclasses import dataclass
 from typing import Any
 
 from library.bundle import Bundle
 from library.display_limits import check_display_limits
+from library.flow_checks import check_flows
 from library.issues import Issue
 from library.loader import MENU_FILE, MESSAGES_FILE, RULES_FILE, Tree, parse_bundle
 from library.matcher import exact_form, normalize
 from library.models import FLOW_NAME, Button, ReplySpec
+from library.needs import NO_NEEDS, ContentNeeds
+from library.placeholders import check_placeholders
 from library.regex_safety import backtracking_risk
 from library.review_terms import check_review_terms
-from wechat.replies import NEWS_LIMIT_OTHER, TEXT_LIMIT_BYTES
+from library.template_checks import check_templates
+from wechat.limits import (MENU_KEY_BYTES, MENU_SUB_BUTTONS, MENU_SUB_NAME_BYTES, MENU_TOP_BUTTONS,
+                           MENU_TOP_NAME_BYTES, MENU_URL_BYTES, NEWS_ARTICLES_OTHER, QR_SCENE_CHARS, TEXT_BYTES)
 
-# Messages the engine and handlers ask for by name.
-REQUIRED_MESSAGES = ("welcome", "welcome_back", "fallback", "help", "busy", "more_hint", "no_more",
-                     "language_switched", "unsupported_media", "choices", "contact")
-PLACEHOLDERS = {"fallback": {"topics"}, "choices": {"numbers", "items"}}
-
-# WeChat custom menu limits (自定义菜单/创建接口): 3 top-level buttons, 5 sub-buttons each; names up to
-# 16 bytes on top and 60 bytes below (older docs: 40); keys up to 128 bytes; urls up to 1024 bytes.
-MENU_TOP, MENU_SUB = 3, 5
-TOP_NAME_BYTES, SUB_NAME_BYTES, KEY_BYTES, URL_BYTES = 16, 60, 128, 1024
-MENU_KEY = re.compile(r"^MENU_[A-Z0-9_]+$")
-# WeChat scene strings (permanent QR codes) are 1-64 characters.
-SCENE_MAX = 64
+MENU_KEY = re.compile(r"^MENU_[A-Z0-9_]+$")      # our naming convention, not WeChat's rule
 # Hard limits (errors), from the MP editor's 64-character title and 120-character summary. What a phone
 # shows is far less: library/display_limits.py warns above that.
 TITLE_MAX = {"en": 64, "zh": 32}
@@ -59,9 +55,12 @@ class Report:
         return not self.errors
 
 
-def check_bundle(bundle: Bundle) -> Report:
+def check_bundle(bundle: Bundle, needs: ContentNeeds = NO_NEEDS) -> Report:
+    """Check every file of ``bundle``; ``needs`` (from the account) adds what the running code asks for by name."""
     tree = parse_bundle(bundle)
-    _Checker(tree).run()
+    _Checker(tree, needs).run()
+    check_flows(tree, needs)
+    check_templates(tree, needs)
     issues = sorted(set(tree.issues), key=lambda i: (i.file, i.line, i.severity, i.message))
     return Report(tree, issues)
 
@@ -71,8 +70,9 @@ def _nbytes(text: str) -> int:
 
 
 class _Checker:
-    def __init__(self, tree: Tree):
+    def __init__(self, tree: Tree, needs: ContentNeeds):
         self.tree = tree
+        self.needs = needs
         self.reached: set[str] = set()
 
     def run(self) -> None:
@@ -91,18 +91,20 @@ class _Checker:
         if spec.article is not None:
             self.check_article_ref(spec.article, file, self.tree.line(file, path + ("article",)))
         if spec.articles is not None:
-            if len(spec.articles) > NEWS_LIMIT_OTHER:
+            if len(spec.articles) > NEWS_ARTICLES_OTHER:
                 self.tree.error(file, self.tree.line(file, path + ("articles",)),
-                                f"{len(spec.articles)} articles, but a news reply holds at most {NEWS_LIMIT_OTHER}",
+                                f"{len(spec.articles)} articles, but a news reply holds at most {NEWS_ARTICLES_OTHER}",
                                 "split them across several rules or menu buttons")
             for k, article_id in enumerate(spec.articles):
                 self.check_article_ref(article_id, file, self.tree.line(file, path + ("articles", k)))
         if spec.text is not None:
             for lang in ("zh", "en"):
                 self.check_text(spec.text.get(lang), file, self.tree.line(file, path + ("text", lang)))
-        if spec.message is not None and spec.message not in self.tree.messages:
+        if (spec.message is not None and spec.message not in self.tree.messages
+                and not self.message_reported(spec.message)):
+            known = sorted(self.tree.messages)[:8]
             self.tree.error(file, line, f"unknown message {spec.message!r}",
-                            f"add it to {MESSAGES_FILE} or use one of: {', '.join(sorted(self.tree.messages)[:8])}")
+                            f"add it to {MESSAGES_FILE}" + (f" or use one of: {', '.join(known)}" if known else ""))
         if spec.flow is not None:
             if in_random:
                 self.tree.error(file, line, "a random reply cannot start a flow", "move the flow to its own rule")
@@ -118,15 +120,26 @@ class _Checker:
         if item.flow is not None and item.reply is not None:
             self.tree.error(file, self.tree.line(file, path), "both reply and flow given", "keep one of them")
 
+    def message_reported(self, name: str) -> bool:
+        """True when ``name`` fails because messages.yaml (or that message in it) is broken: said there already."""
+        return MESSAGES_FILE not in self.tree.docs or name in (self.tree.data.get(MESSAGES_FILE) or {})
+
+    def article_file_exists(self, article_id: str, lang: str | None = None) -> bool:
+        """Whether a file for ``article_id`` exists, valid or not (an invalid one has its own error)."""
+        langs = (lang,) if lang else ("en", "zh")
+        return any(f"articles/{one}/{article_id}.md" in self.tree.bundle for one in langs)
+
     def check_article_ref(self, article_id: str, file: str, line: int) -> None:
         self.reached.add(article_id)
-        if article_id not in self.tree.articles:
+        if article_id not in self.tree.articles and not self.article_file_exists(article_id):
             close = [a for a in self.tree.articles if article_id.split("-")[0] in a][:3]
             self.tree.error(file, line, f"unknown article {article_id!r}",
                             f"did you mean {', '.join(close)}?" if close
                             else "an article id is its file name without .md")
 
     def check_flow_ref(self, name: str, file: str, line: int) -> None:
+        if name in self.tree.flow_files and name not in self.tree.flows:
+            return          # the flow file has errors of its own: reported there, once
         if name not in self.tree.flows:
             self.tree.error(file, line, f"unknown flow {name!r}", f"add content/flows/{name}.yaml")
         elif not FLOW_NAME.match(name):
@@ -134,8 +147,8 @@ class _Checker:
 
     def check_text(self, text: str, file: str, line: int) -> None:
         size = _nbytes(text)
-        if size > TEXT_LIMIT_BYTES:
-            self.tree.error(file, line, f"text is {size} bytes; WeChat shows at most {TEXT_LIMIT_BYTES} (UTF-8)",
+        if size > TEXT_BYTES:
+            self.tree.error(file, line, f"text is {size} bytes; WeChat shows at most {TEXT_BYTES} (UTF-8)",
                             "shorten it (a Chinese character is 3 bytes) or send an article instead")
 
     # -- articles ------------------------------------------------------------------------------
@@ -143,7 +156,7 @@ class _Checker:
         owners: dict[str, tuple[str, str, int]] = {}
         for article_id, variants in sorted(self.tree.articles.items()):
             for lang, other in (("en", "zh"), ("zh", "en")):
-                if lang in variants and other not in variants:
+                if lang in variants and other not in variants and not self.article_file_exists(article_id, other):
                     self.tree.error(variants[lang].file, 1,
                                     f"missing language variant: no articles/{other}/{article_id}.md",
                                     "every article exists in both en and zh with the same id")
@@ -182,30 +195,20 @@ class _Checker:
     def check_messages(self) -> None:
         if MESSAGES_FILE not in self.tree.docs:
             return
-        for name in REQUIRED_MESSAGES:
+        for name in self.needs.messages:
             if name not in self.tree.messages and name not in (self.tree.data.get(MESSAGES_FILE) or {}):
                 self.tree.error(MESSAGES_FILE, 1, f"missing message {name!r}",
                                 "the bot asks for it by name; add it with zh and en variants")
+        # Unless the account declared its messages, what the code fills in is unknown: check the braces only.
+        account_known = bool(self.needs.messages)
         for name, variants in self.tree.messages.items():
+            fills = self.needs.placeholders.get(name, frozenset())
             for lang in ("zh", "en"):
                 text = variants.get(lang)
                 line = self.tree.line(MESSAGES_FILE, (name, lang))
                 self.check_text(text, MESSAGES_FILE, line)
-                self.check_placeholders(name, text, line)
-
-    def check_placeholders(self, name: str, text: str, line: int) -> None:
-        try:
-            used = {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
-        except ValueError as exc:
-            self.tree.error(MESSAGES_FILE, line, f"message {name!r}: {exc}", "write a literal brace as {{ or }}")
-            return
-        expected = PLACEHOLDERS.get(name, set())
-        for missing in sorted(expected - used):
-            self.tree.warn(MESSAGES_FILE, line, f"message {name!r} does not use {{{missing}}}",
-                           f"the bot fills in {{{missing}}}; without it followers miss that part")
-        for unknown in sorted(used - expected):
-            self.tree.error(MESSAGES_FILE, line, f"message {name!r}: unknown placeholder {{{unknown}}}",
-                            f"this message can use: {', '.join('{' + p + '}' for p in sorted(expected)) or 'none'}")
+                check_placeholders(self.tree, MESSAGES_FILE, line, f"message {name!r}", text,
+                                   allowed=fills if account_known else None, expected=fills)
 
     # -- rules ---------------------------------------------------------------------------------
     def check_rules(self) -> None:
@@ -257,18 +260,18 @@ class _Checker:
         if self.tree.menu is None:
             return
         f = MENU_FILE
-        if self.tree.menu_size > MENU_TOP:
-            self.tree.error(f, self.tree.line(f, ("buttons", MENU_TOP)),
-                            f"{self.tree.menu_size} top-level buttons; WeChat allows {MENU_TOP}",
+        if self.tree.menu_size > MENU_TOP_BUTTONS:
+            self.tree.error(f, self.tree.line(f, ("buttons", MENU_TOP_BUTTONS)),
+                            f"{self.tree.menu_size} top-level buttons; WeChat allows {MENU_TOP_BUTTONS}",
                             "group buttons under sub_buttons")
         keys: dict[str, int] = {}
         for i, button in self.tree.menu:
             path = ("buttons", i)
-            self.check_button_name(button, path, TOP_NAME_BYTES)
+            self.check_button_name(button, path, MENU_TOP_NAME_BYTES)
             if button.sub_buttons:
-                if len(button.sub_buttons) > MENU_SUB:
-                    self.tree.error(f, self.tree.line(f, path + ("sub_buttons", MENU_SUB)),
-                                    f"{len(button.sub_buttons)} sub-buttons; WeChat allows {MENU_SUB}",
+                if len(button.sub_buttons) > MENU_SUB_BUTTONS:
+                    self.tree.error(f, self.tree.line(f, path + ("sub_buttons", MENU_SUB_BUTTONS)),
+                                    f"{len(button.sub_buttons)} sub-buttons; WeChat allows {MENU_SUB_BUTTONS}",
                                     "move some to another top-level button")
                 for field_name in ("type", "key", "url", "reply", "flow"):
                     if getattr(button, field_name) is not None:
@@ -279,7 +282,7 @@ class _Checker:
                     if sub.sub_buttons:
                         self.tree.error(f, self.tree.line(f, path + ("sub_buttons", j, "sub_buttons")),
                                         "sub-buttons cannot have sub-buttons", "WeChat menus are two levels deep")
-                    self.check_button_name(sub, path + ("sub_buttons", j), SUB_NAME_BYTES)
+                    self.check_button_name(sub, path + ("sub_buttons", j), MENU_SUB_NAME_BYTES)
                     self.check_leaf(sub, path + ("sub_buttons", j), keys)
             else:
                 self.check_leaf(button, path, keys)
@@ -302,9 +305,9 @@ class _Checker:
         if button.type == "view" or button.type == "miniprogram":
             if not button.url:
                 self.tree.error(f, line, f"a {button.type} button needs a url")
-            elif not button.url.startswith(("https://", "http://")) or _nbytes(button.url) > URL_BYTES:
+            elif not button.url.startswith(("https://", "http://")) or _nbytes(button.url) > MENU_URL_BYTES:
                 self.tree.error(f, self.tree.line(f, path + ("url",)),
-                                f"url must be http(s) and at most {URL_BYTES} bytes")
+                                f"url must be http(s) and at most {MENU_URL_BYTES} bytes")
         if button.type == "miniprogram" and not (button.appid and button.pagepath):
             self.tree.error(f, line, "a miniprogram button needs appid and pagepath")
         if button.type in ("view", "miniprogram"):
@@ -322,8 +325,8 @@ class _Checker:
                 self.tree.error(f, line, f"a {button.type} button needs a key", "e.g. key: MENU_KOL")
             return
         kline = self.tree.line(f, path + ("key",))
-        if _nbytes(button.key) > KEY_BYTES:
-            self.tree.error(f, kline, f"key is {_nbytes(button.key)} bytes; WeChat allows {KEY_BYTES}")
+        if _nbytes(button.key) > MENU_KEY_BYTES:
+            self.tree.error(f, kline, f"key is {_nbytes(button.key)} bytes; WeChat allows {MENU_KEY_BYTES}")
         if not MENU_KEY.match(button.key):
             self.tree.warn(f, kline, f"key {button.key!r} is not MENU_UPPER_SNAKE", "e.g. MENU_KOL")
         if button.key in keys:
@@ -339,9 +342,9 @@ class _Checker:
     def check_scenes(self) -> None:
         for name, scene in self.tree.scenes.items():
             path = ("scenes", name)
-            if not 1 <= len(str(name)) <= SCENE_MAX:
+            if not 1 <= len(str(name)) <= QR_SCENE_CHARS:
                 self.tree.error(MESSAGES_FILE, self.tree.line(MESSAGES_FILE, path),
-                                f"scene {name!r} is longer than {SCENE_MAX} characters",
+                                f"scene {name!r} is longer than {QR_SCENE_CHARS} characters",
                                 "WeChat scene strings are 1-64")
             if scene.welcome is not None:
                 for lang in ("zh", "en"):

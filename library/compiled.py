@@ -7,6 +7,8 @@ Usage::
     content.match("KOL")            # -> Hit | None   (exact, regex, contains)
     content.click("MENU_KOL")       # -> ReplySpec | None
     content.search("微博还有用吗", "zh")
+    content.flow("lead")            # -> FlowWording | None, built once per version
+    content.templates["lead_sales_alert"].fields_for("zh")
 """
 from __future__ import annotations
 
@@ -19,9 +21,12 @@ from library.checker import check_bundle
 from library.issues import ContentInvalid
 from library.loader import MENU_FILE, Tree
 from library.matcher import Hit, Matcher, Target
-from library.models import Button, Localized, ReplySpec, Scene
+from library.models import Button, FlowFile, Localized, ReplySpec, Rule, Scene, TemplateSpec
+from library.needs import NO_NEEDS, ContentNeeds
 from library.search import Doc, Scored, SearchIndex, add_words
-from wechat.language import DEFAULT_LANGUAGE, LANGUAGES
+from wechat.flow_wording import FlowWording, StepWording
+from wechat.language import DEFAULT_LANGUAGE, LANGUAGES, detect
+from wechat.validators import Choice
 
 TOPICS_SHOWN = 6
 # Followers ask the same questions again and again; a version's index never changes, so neither do its answers.
@@ -59,7 +64,10 @@ class Content:
     articles: dict[str, dict[str, ArticleDoc]] = field(default_factory=dict)
     clicks: dict[str, ReplySpec] = field(default_factory=dict)
     scenes: dict[str, Scene] = field(default_factory=dict)
-    flows: dict[str, Any] = field(default_factory=dict)
+    flows: dict[str, FlowWording] = field(default_factory=dict)
+    templates: dict[str, TemplateSpec] = field(default_factory=dict)
+    button_names: dict[str, dict[str, str]] = field(default_factory=dict)    # click key -> name per language
+    rule_labels: dict[str, dict[str, str]] = field(default_factory=dict)     # rule name -> label per language
     data: dict[str, Any] = field(default_factory=dict)       # every YAML file parsed, by path (e.g. "menu.yaml")
     bundle: Bundle = field(default_factory=dict)
     matcher: Matcher = field(default_factory=lambda: Matcher([]))
@@ -94,8 +102,15 @@ class Content:
     def scene(self, name: str) -> Scene | None:
         return self.scenes.get(name)
 
-    def flow(self, name: str) -> Any:
-        """The parsed ``flows/<name>.yaml`` of this version, for the flow engine."""
+    def source_name(self, kind: str, key: str, lang: str) -> str | None:
+        """What a follower tapped or typed to start a flow, as people read it: the menu button's name or the
+        keyword rule's label, in ``lang``; None when this version has no such button or rule."""
+        names = (self.button_names.get(key.removeprefix("menu:")) if kind == "menu" or key.startswith("menu:")
+                 else self.rule_labels.get(key) if kind == "keyword" else None)
+        return (names.get(lang) or names.get(DEFAULT_LANGUAGE)) if names else None
+
+    def flow(self, name: str) -> FlowWording | None:
+        """What flow ``name`` says in this version (checked and built once), for the flow engine."""
         return self.flows.get(name)
 
     def search(self, query: str, lang: str, limit: int = 5) -> list[Scored]:
@@ -133,9 +148,10 @@ def _build_index(content: Content, lang: str) -> SearchIndex:
     return SearchIndex(docs)
 
 
-def compile_bundle(bundle: Bundle, version: int) -> Content:
-    """Check ``bundle`` and build its ``Content``; raise ``ContentInvalid`` listing every error."""
-    report = check_bundle(bundle)
+def compile_bundle(bundle: Bundle, version: int, needs: ContentNeeds = NO_NEEDS) -> Content:
+    """Check ``bundle`` (against the account's ``needs``) and build its ``Content``; raise ``ContentInvalid``
+    listing every error."""
+    report = check_bundle(bundle, needs)
     if not report.ok:
         raise ContentInvalid(report.issues)
     return build_content(report.tree, version)
@@ -157,7 +173,10 @@ def build_content(tree: Tree, version: int) -> Content:
         for kind, keyword in rule.keyword_items():
             targets.append(Target(rule.name, rule.action, kind, keyword, tier=0, priority=rule.priority, order=order))
             order += 1
+    button_names: dict[str, dict[str, str]] = {}
     for button in _leaves([b for _, b in tree.menu or ()]):
+        if button.key:
+            button_names[button.key] = button.name.model_dump()
         if button.type == "click" and button.key and button.action is not None:
             clicks[button.key] = button.action
             for lang in LANGUAGES:
@@ -179,13 +198,38 @@ def build_content(tree: Tree, version: int) -> Content:
         articles=articles,
         clicks=clicks,
         scenes=dict(tree.scenes),
-        flows=dict(tree.flows),
+        flows={name: flow_wording(name, spec) for name, spec in tree.flows.items()},
+        templates=dict(tree.templates),
+        button_names=button_names,
+        rule_labels={rule.name: _rule_label(rule) for _, rule in tree.rules or ()},
         data=dict(tree.data),
         bundle=dict(tree.bundle),
         matcher=Matcher(targets),
         topic_names={lang: names[:TOPICS_SHOWN] for lang, names in topic_names.items()},
         checksum=checksum(tree.bundle),
     )
+
+
+def _rule_label(rule: Rule) -> dict[str, str]:
+    """The rule's ``label``, else its first keyword written in each language (e.g. 合作 / contact)."""
+    if rule.label is not None:
+        return rule.label.model_dump()
+    words = [keyword for _, keyword in rule.keyword_items() if rule.match != "regex"]
+    by_language = {lang: next((w for w in words if detect(w) == lang), "") for lang in LANGUAGES}
+    fallback = words[0] if words else rule.name
+    return {lang: by_language[lang] or fallback for lang in LANGUAGES}
+
+
+def flow_wording(name: str, spec: FlowFile) -> FlowWording:
+    """The engine's view of a checked flow file."""
+    steps = [StepWording(step_name, (step.label or Localized(zh=step_name, en=step_name)).model_dump(),
+                         step.ask.model_dump(), step.invalid.model_dump(),
+                         tuple(Choice(c.id, c.labels, tuple(c.aliases)) for c in step.choices))
+             for step_name, step in spec.steps.items()]
+    consent = spec.consent
+    return FlowWording.build(name, {key: text.model_dump() for key, text in spec.texts().items()}, steps,
+                             spec.commands.model_dump(), consent.version if consent else "",
+                             consent.text.model_dump() if consent else {})
 
 
 def _leaves(buttons: list[Button]) -> list[Button]:

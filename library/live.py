@@ -7,9 +7,13 @@ serving what it has.
 
 Usage::
 
-    library = ContentLibrary.open(redis, Keys("wxbot:"), "content")  # seeds version 1 from files if none
+    library = ContentLibrary.open(redis, Keys("wxbot:"), "content", needs)  # seeds version 1 from files if none
     content = library.current(claim.content_version)
     library.version                                                 # live version (0: files, unpublished)
+    library.latest()          # a worker without a claim: asks Redis for the live number, then as current()
+
+``needs`` is what the account's code asks of content (``library.needs``): a version that lacks any of it
+is never served, like a version with any other error.
 """
 from __future__ import annotations
 
@@ -22,9 +26,9 @@ from dataclasses import replace
 import redis as redis_lib
 
 from library.bundle import checksum, read_dir
-from library.checker import REQUIRED_MESSAGES
 from library.compiled import Content, compile_bundle
 from library.issues import ContentInvalid
+from library.needs import NO_NEEDS, ContentNeeds
 from library.search import jieba_tokenizer
 from library.versions import VersionStore
 from wechat.language import LANGUAGES
@@ -40,10 +44,13 @@ REDIS_DOWN_BACKOFF_S = 5.0
 
 
 class ContentLibrary:
-    def __init__(self, content: Content, *, store: VersionStore | None = None, directory: str | None = None):
+    def __init__(self, content: Content, *, store: VersionStore | None = None, directory: str | None = None,
+                 needs: ContentNeeds = NO_NEEDS, search: bool = True):
         self._content = content
         self.store = store
         self.directory = directory
+        self.needs = needs
+        self.search = search          # build search indexes when a version goes live (the webhook; not the worker)
         self._cache: OrderedDict[int, Content] = OrderedDict({content.version: content})
         self._retry_after: dict[int, float] = {}
         self._switch_lock = threading.Lock()
@@ -51,34 +58,38 @@ class ContentLibrary:
 
     # -- construction ----------------------------------------------------------------------------
     @classmethod
-    def from_directory(cls, directory: str) -> "ContentLibrary":
+    def from_directory(cls, directory: str, needs: ContentNeeds = NO_NEEDS) -> "ContentLibrary":
         """Serve the files in ``directory`` as version 0, without Redis (CLI checks, tests)."""
-        return cls(compile_bundle(read_dir(directory), version=0), directory=directory)
+        return cls(compile_bundle(read_dir(directory), version=0, needs=needs), directory=directory, needs=needs)
 
     @classmethod
-    def open(cls, redis: redis_lib.Redis, keys: Keys, directory: str) -> "ContentLibrary":
+    def open(cls, redis: redis_lib.Redis, keys: Keys, directory: str, needs: ContentNeeds = NO_NEEDS, *,
+             search: bool = True) -> "ContentLibrary":
         """Serve the published version (see ``_open``), with jieba loaded now rather than on a follower's question.
 
         Loading it here (~0.5 s, once per process, no thread) keeps a preforking server safe: nothing is
-        half-initialised or locked when gunicorn forks.
+        half-initialised or locked when gunicorn forks. ``search=False`` (the worker) skips it.
         """
-        library = cls._open(redis, keys, directory)
-        jieba_tokenizer()
-        warm(library.current())   # the first follower's question must not pay for the search index
+        library = cls._open(redis, keys, directory, needs, search)
+        if search:
+            jieba_tokenizer()
+            warm(library.current())   # the first follower's question must not pay for the search index
         return library
 
     @classmethod
-    def _open(cls, redis: redis_lib.Redis, keys: Keys, directory: str) -> "ContentLibrary":
+    def _open(cls, redis: redis_lib.Redis, keys: Keys, directory: str, needs: ContentNeeds,
+              search: bool) -> "ContentLibrary":
         """Serve the published version; seed version 1 from ``directory`` if none exists yet.
 
         Redis down: serve the files as version 0 and switch when a version number arrives.
         """
         store = VersionStore(redis, keys)
         files: list[Content | None] = []          # compiled at most once, and only when needed
+        options = {"store": store, "directory": directory, "needs": needs, "search": search}
 
         def from_files() -> Content | None:
             if not files:
-                files.append(_compile_files(directory))
+                files.append(_compile_files(directory, needs))
             return files[0]
 
         try:
@@ -89,14 +100,20 @@ class ContentLibrary:
             bundle = store.bundle(number) if number is not None else None
             if bundle is not None and number is not None:
                 if files and files[0] is not None and checksum(bundle) == files[0].checksum:
-                    return cls(replace(files[0], version=number), store=store, directory=directory)
+                    return cls(replace(files[0], version=number), **options)
                 try:
-                    return cls(compile_bundle(bundle, version=number), store=store, directory=directory)
+                    return cls(compile_bundle(bundle, version=number, needs=needs), **options)
                 except ContentInvalid as exc:
                     log.error("live content version %d is invalid; serving files from %s: %s", number, directory, exc)
         except redis_lib.RedisError as exc:
             log.warning("content versions unavailable (%s); serving files from %s", type(exc).__name__, directory)
-        return cls(from_files() or emergency_content(), store=store, directory=directory)
+        content = from_files()
+        if content is None:
+            log.error("no valid content: nothing usable is published and the files in %s fail the check; every "
+                      "message gets the 'busy' text until valid content is published (run: flask --app app "
+                      "content check)", directory)
+            content = emergency_content(needs)
+        return cls(content, **options)
 
     # -- serving ---------------------------------------------------------------------------------
     def current(self, version_hint: int | None = None) -> Content:
@@ -107,6 +124,16 @@ class ContentLibrary:
                 self._seed_late()
             return content
         return self._switch(version_hint)
+
+    def latest(self) -> Content:
+        """The live version, asking Redis for its number first (a worker has no message claim to read it from)."""
+        if self.store is None:
+            return self._content
+        try:
+            number = self.store.current_number()
+        except redis_lib.RedisError:
+            return self._content
+        return self.current(number)
 
     @property
     def version(self) -> int:
@@ -147,7 +174,7 @@ class ContentLibrary:
             bundle = self.store.bundle(number) if self.store else None
             if bundle is None:
                 raise ContentInvalid([])
-            content = compile_bundle(bundle, version=number)
+            content = compile_bundle(bundle, version=number, needs=self.needs)
         except redis_lib.RedisError as exc:
             log.warning("cannot load content version %d (%s); keeping version %d", number,
                         type(exc).__name__, self._content.version)
@@ -158,7 +185,8 @@ class ContentLibrary:
                       self._content.version, exc)
             self._retry_after[number] = time.monotonic() + RETRY_INVALID_S
             return None
-        warm(content)          # the message that switches pays for the index, not the first question after it
+        if self.search:
+            warm(content)      # the message that switches pays for the index, not the first question after it
         self._cache[number] = content
         while len(self._cache) > CACHED_VERSIONS:
             self._cache.popitem(last=False)
@@ -188,9 +216,9 @@ def warm(content: Content) -> None:
         log.exception("could not warm content version %d", content.version)
 
 
-def _compile_files(directory: str) -> Content | None:
+def _compile_files(directory: str, needs: ContentNeeds) -> Content | None:
     try:
-        return compile_bundle(read_dir(directory), version=0)
+        return compile_bundle(read_dir(directory), version=0, needs=needs)
     except (ContentInvalid, FileNotFoundError) as exc:
         log.error("content files in %s cannot be served: %s", directory, exc)
         return None
@@ -204,7 +232,8 @@ EMERGENCY_MESSAGES = {
 }
 
 
-def emergency_content() -> Content:
-    messages = {name: dict(EMERGENCY_MESSAGES["busy"]) for name in REQUIRED_MESSAGES}
+def emergency_content(needs: ContentNeeds = NO_NEEDS) -> Content:
+    """Every message the code asks for says "busy"; no articles, flows or templates."""
+    messages = {name: dict(EMERGENCY_MESSAGES["busy"]) for name in (*needs.messages, "busy")}
     messages["more_hint"] = {"zh": "（回复「MORE」查看剩余内容）", "en": "(Reply MORE for the rest.)"}
     return Content(version=0, messages=messages)

@@ -10,22 +10,24 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from library.bundle import Bundle
 from library.issues import WARNING, Issue
-from library.models import Button, FrontMatter, Localized, MenuFile, Rule, RulesFile, Scene
+from library.models import (Button, FlowFile, FrontMatter, Localized, MenuFile, Rule, RulesFile, Scene,
+                            TemplateSpec)
 from library.yamlpos import Located, YamlProblem, load_yaml
 
 RULES_FILE = "rules.yaml"
 MENU_FILE = "menu.yaml"
 MESSAGES_FILE = "messages.yaml"
-KNOWN_DIRS = ("articles/", "flows/", "templates/")
-# Root files other parts of the bot read from the live version (e.g. template messages for the worker),
-# or that only the check reads (review_terms.yaml: words that risk WeChat's content review).
-OTHER_KNOWN_FILES = ("templates.yaml", "review_terms.yaml")
+TEMPLATES_FILE = "templates.yaml"
+FLOWS_DIR = "flows/"
+KNOWN_DIRS = ("articles/", FLOWS_DIR)
+# Files only the check reads (review_terms.yaml: words that risk WeChat's content review, library/review_terms.py).
+CHECK_ONLY_FILES = ("review_terms.yaml",)
 _MESSAGES = TypeAdapter(dict[str, Localized])
 _SCENES = TypeAdapter(dict[str, Scene])
 
@@ -51,8 +53,12 @@ class Tree:
     menu_size: int = 0                                 # top-level buttons written, valid or not
     messages: dict[str, Localized] = field(default_factory=dict)
     scenes: dict[str, Scene] = field(default_factory=dict)
-    flows: dict[str, Any] = field(default_factory=dict)
+    flows: dict[str, FlowFile] = field(default_factory=dict)          # by flow name (the file's stem)
+    flow_files: dict[str, str] = field(default_factory=dict)          # flow name -> its path, valid or not
+    templates: dict[str, TemplateSpec] = field(default_factory=dict)  # valid templates by name
     data: dict[str, Any] = field(default_factory=dict)               # plain YAML data by path, for other readers
+    broken: set[str] = field(default_factory=set)     # files whose YAML or shape is wrong: already reported,
+                                                      # so what refers to them is not reported again
     issues: list[Issue] = field(default_factory=list)
 
     def error(self, file: str, line: int, message: str, hint: str = "") -> None:
@@ -88,6 +94,7 @@ def _load(tree: Tree, rel: str, text: str, first_line: int = 1) -> Located | Non
         doc = load_yaml(text, first_line)
     except YamlProblem as exc:
         tree.error(rel, exc.line, exc.message, exc.hint)
+        tree.broken.add(rel)
         return None
     for path, line in doc.duplicates:
         tree.error(rel, line, f"duplicate key {path[-1]!r}", "a key may appear once per block; the later one would win")
@@ -107,6 +114,7 @@ def _validate(tree: Tree, rel: str, doc: Located, model: Any, data: Any, base: t
             path = base + _data_path(data, tuple(err["loc"]))
             line = doc.line(path)
             message, hint = _describe(err, path)
+            hint = hint or _field_description(model, tuple(err["loc"]))
             if (line, message) not in seen:
                 seen.add((line, message))
                 tree.error(rel, line, message, hint)
@@ -143,14 +151,44 @@ def _describe(err: dict[str, Any], path: tuple[Any, ...]) -> tuple[str, str]:
     if kind == "missing":
         if field_name in ("zh", "en"):
             return f"{where(path[:-1])}: missing language variant {field_name!r}", "every reply needs both zh and en"
+        if not path[:-1]:
+            return f"missing required key {field_name!r}", ""
         return f"{where(path[:-1])}: missing required key {field_name!r}", ""
     where_ = where(path)
     if kind == "extra_forbidden":
         return f"{where_}: unknown key {field_name!r}", "check the spelling; see the comments at the top of the file"
     if kind == "string_too_short":
         return f"{where_}: must not be empty", ""
+    if kind == "string_type" and isinstance(err.get("input"), bool):
+        return f"{where_}: yes/no/on/off read as true/false", 'put it in quotes, e.g. "yes"'
+    if kind == "model_type" and (err.get("ctx") or {}).get("class_name") == "Localized":
+        return f"{where_}: expected one text per language", "write it as zh: ... and en: ... on two indented lines"
     msg = err["msg"].removeprefix("Value error, ")
     return f"{where_}: {msg}", ""
+
+
+def _field_description(model: Any, loc: tuple[Any, ...]) -> str:
+    """The schema's description of the field at pydantic's ``loc``, offered as the hint for a missing key."""
+    current: Any = model if isinstance(model, type) and issubclass(model, BaseModel) else None
+    description = ""
+    for part in loc:
+        if current is None or not isinstance(part, str) or part not in current.model_fields:
+            continue                     # list indexes, dict keys and union branches keep the current model
+        info = current.model_fields[part]
+        description = info.description or ""
+        current = _model_in(info.annotation)
+    return description
+
+
+def _model_in(annotation: Any) -> Any:
+    """The pydantic model inside ``X``, ``X | None``, ``list[X]`` or ``dict[str, X]``, if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
 
 
 def _parse_yaml_file(tree: Tree, rel: str, text: str) -> None:
@@ -165,14 +203,50 @@ def _parse_yaml_file(tree: Tree, rel: str, text: str) -> None:
         tree.menu_size = len(doc.data["buttons"]) if tree.menu is not None else 0
     elif rel == MESSAGES_FILE:
         _parse_messages(tree, rel, doc)
-    elif rel.startswith("flows/"):
-        name = posixpath.splitext(posixpath.basename(rel))[0]
-        if not isinstance(doc.data, dict):
-            tree.error(rel, 1, "a flow file must be a mapping", "see content/flows/ for the format")
-        tree.flows[name] = doc.data
-    elif not rel.startswith(KNOWN_DIRS) and rel not in OTHER_KNOWN_FILES:
+    elif rel == TEMPLATES_FILE:
+        _parse_templates(tree, rel, doc)
+    elif rel.startswith(FLOWS_DIR) and rel.count("/") == 1:
+        _parse_flow(tree, rel, doc)
+    elif rel in CHECK_ONLY_FILES:
+        pass
+    elif not rel.startswith(KNOWN_DIRS):
         tree.warn(rel, 1, f"unknown file {rel!r}: nothing reads it",
-                  f"did you mean {RULES_FILE}, {MENU_FILE} or {MESSAGES_FILE}?")
+                  f"did you mean {RULES_FILE}, {MENU_FILE}, {MESSAGES_FILE} or {TEMPLATES_FILE}?")
+    else:
+        tree.warn(rel, 1, f"ignored: {rel!r} is not where the bot looks", "flows live at flows/<name>.yaml")
+
+
+def flow_name(rel: str) -> str:
+    """``flows/lead.yaml`` -> ``lead``."""
+    return posixpath.splitext(posixpath.basename(rel))[0]
+
+
+def _parse_flow(tree: Tree, rel: str, doc: Located) -> None:
+    name = flow_name(rel)
+    tree.flow_files[name] = rel
+    if not isinstance(doc.data, dict):
+        tree.error(rel, 1, "a flow file must be a mapping of texts and steps", "see content/flows/lead.yaml")
+        tree.broken.add(rel)
+        return
+    flow = _validate(tree, rel, doc, FlowFile, doc.data)
+    if flow is None:
+        tree.broken.add(rel)
+    else:
+        tree.flows[name] = flow
+
+
+def _parse_templates(tree: Tree, rel: str, doc: Located) -> None:
+    """Each template on its own, so one bad template does not hide the others' problems."""
+    data = doc.data or {}
+    if not isinstance(data, dict):
+        tree.error(rel, 1, "templates.yaml must map template names to their settings",
+                   "see the comments at the top of content/templates.yaml")
+        tree.broken.add(rel)
+        return
+    for name, raw in data.items():
+        spec = _validate(tree, rel, doc, TemplateSpec, raw, (name,))
+        if spec is not None:
+            tree.templates[str(name)] = spec
 
 
 def _each(tree: Tree, rel: str, doc: Located, file_model: Any, key: str, item_model: Any,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -83,6 +83,8 @@ class Rule(Routed):
     keywords: list[KeywordItem] = Field(min_length=1)
     match: MatchKind = "exact"
     priority: int = 0
+    label: Localized | None = Field(None, description="How sales see this rule as the source of a lead "
+                                                      "(default: its first keyword in their language)")
 
     @model_validator(mode="after")
     def _answers(self) -> "Rule":
@@ -156,15 +158,17 @@ class Scene(Routed):
 
 
 class FrontMatter(Strict):
-    id: NonEmpty
-    language: Lang
-    title: NonEmpty
-    summary: NonEmpty
-    url: NonEmpty
-    image: NonEmpty
-    tags: list[NonEmpty] = Field(min_length=1)
-    date: dt.date
-    keywords: list[NonEmpty] = Field(default_factory=list)
+    """The lines between the two ``---`` at the top of an article."""
+
+    id: NonEmpty = Field(description="The file name without .md, e.g. weibo-2021; the same in both languages")
+    language: Lang = Field(description="zh or en, matching the folder the file is in")
+    title: NonEmpty = Field(description="The headline on the news card (zh: up to 32 characters, en: 64)")
+    summary: NonEmpty = Field(description="The line under the headline (zh: up to 60 characters, en: 120)")
+    url: NonEmpty = Field(description="The article's page, starting with https://")
+    image: NonEmpty = Field(description="The cover picture, starting with https://")
+    tags: list[NonEmpty] = Field(min_length=1, description="Topics, e.g. [weibo, social-media]")
+    date: dt.date = Field(description="When the article was written, as YYYY-MM-DD")
+    keywords: list[NonEmpty] = Field(default_factory=list, description="Words that answer with this article")
 
     @field_validator("url", "image")
     @classmethod
@@ -186,3 +190,163 @@ class FrontMatter(Strict):
     def _as_text(cls, value: object) -> object:
         # "2021" or 5G would otherwise arrive as numbers; a keyword is always text.
         return [str(v) for v in value] if isinstance(value, list) else value
+
+
+# -- flows/<name>.yaml: what a conversation flow says ----------------------------------------------------------
+def _numbers_as_text(value: object) -> object:
+    """YAML reads ``2025`` or ``1.0`` as numbers where a marketer meant text."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, list):
+        return [_numbers_as_text(v) for v in value]
+    return value
+
+
+def placeholders_of(model: type[BaseModel], name: str) -> frozenset[str]:
+    """The ``{placeholders}`` the code fills into field ``name`` of ``model`` (from the field's schema extra)."""
+    info = model.model_fields.get(name)
+    extra = info.json_schema_extra if info is not None and isinstance(info.json_schema_extra, dict) else {}
+    return frozenset(extra.get("placeholders", ()))
+
+
+def _text(description: str, *placeholders: str) -> Any:
+    return Field(description=description, json_schema_extra={"placeholders": list(placeholders)} if placeholders
+                 else None)
+
+
+class FlowChoice(Strict):
+    """One numbered option of a step."""
+
+    id: NonEmpty = Field(description="What is stored and sent to sales; keep it stable when the wording changes")
+    zh: NonEmpty = Field(description="The option as Chinese followers see it")
+    en: NonEmpty = Field(description="The option as English followers see it")
+    aliases: list[NonEmpty] = Field(default_factory=list, description="Other words that also pick this option")
+
+    @field_validator("id", "aliases", mode="before")
+    @classmethod
+    def _as_text(cls, value: object) -> object:
+        return _numbers_as_text(value)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {"zh": self.zh, "en": self.en}
+
+
+class FlowStep(Strict):
+    """One question; ``steps.<step>.ask`` and ``steps.<step>.invalid`` are what the flow engine says."""
+
+    label: Localized | None = Field(None, description="The step's name in the summary (default: the step's key)")
+    ask: Localized = _text("The question", "consent_text")
+    invalid: Localized = Field(description="The hint after an answer that does not fit, before the question again")
+    choices: list[FlowChoice] = Field(default_factory=list,
+                                      description="Numbered options; the follower replies with a number or a label")
+
+
+class FlowConsent(Strict):
+    """The consent a flow asks for; each stored answer keeps the version it was given under."""
+
+    version: NonEmpty = Field(description="Bump it whenever the text changes")
+    text: Localized = Field(description="What the follower agrees to; shown where a question uses {consent_text}")
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _as_text(cls, value: object) -> object:
+        return _numbers_as_text(value)
+
+
+class FlowCommands(Strict):
+    """Words that work at every step, compared ignoring case and surrounding spaces."""
+
+    cancel: list[NonEmpty] = Field(default_factory=lambda: ["取消", "cancel"], description="End the flow, keep nothing")
+    back: list[NonEmpty] = Field(default_factory=lambda: ["返回", "back"], description="Go to the previous question")
+    skip: list[NonEmpty] = Field(default_factory=lambda: ["跳过", "skip"], description="Skip a skippable question")
+    confirm: list[NonEmpty] = Field(default_factory=lambda: ["确认", "confirm", "yes", "ok"],
+                                    description="Send the answers, at the summary")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _as_text(cls, value: object) -> object:
+        return _numbers_as_text(value)
+
+
+class FlowFile(BaseModel):
+    """``flows/<name>.yaml``: every text a flow says in both languages. The texts below are the ones the flow
+    engine says in every flow; the code running a flow may need more (see ``ContentNeeds``), written alongside."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+    __pydantic_extra__: dict[str, Localized] = Field(init=False)   # the code's own texts, e.g. done, declined
+
+    consent: FlowConsent | None = Field(None, description="The consent asked for, if the flow stores personal data")
+    commands: FlowCommands = Field(default_factory=FlowCommands, description="Words that work at every step")
+    steps: dict[str, FlowStep] = Field(min_length=1, description="The questions, keyed by the step's name")
+    start: Localized = _text("Said before the first question")
+    resume: Localized = _text("Said when a follower comes back to an unfinished flow, before the open question")
+    summary: Localized = _text("The answers to check before sending; {summary} lists them", "summary")
+    confirm_invalid: Localized = _text("At the summary, when the reply is neither a confirm word nor a line number")
+    skipped: Localized = _text("Shown in the summary for a skipped question")
+    stuck: Localized = _text("After three answers that do not fit a skippable question")
+    stuck_required: Localized = _text("After three answers that do not fit a question that cannot be skipped")
+    not_skippable: Localized = _text("When a follower tries to skip a question that cannot be skipped")
+    back_at_start: Localized = _text("When a follower says back at the first question")
+    text_only: Localized = _text("When a follower answers with a picture, voice or sticker")
+    cancelled: Localized = _text("When a follower cancels; nothing is kept")
+    expired: Localized = _text("The next message after the conversation timed out in the middle of the flow")
+
+    @field_validator("steps")
+    @classmethod
+    def _no_reserved_step(cls, steps: dict[str, FlowStep]) -> dict[str, FlowStep]:
+        if "confirm" in steps:
+            raise ValueError("'confirm' is the summary, not a step: rename the step")
+        for name in steps:
+            if not FLOW_NAME.match(str(name)):
+                raise ValueError(f"step {name!r}: use lowercase letters, digits, - and _")
+        return steps
+
+    @classmethod
+    def engine_texts(cls) -> tuple[str, ...]:
+        """The texts every flow needs, in the file's usual order."""
+        return tuple(name for name, info in cls.model_fields.items()
+                     if info.annotation is Localized and info.is_required())
+
+    def texts(self) -> dict[str, Localized]:
+        """Every text of the flow by name: the engine's and the code's own."""
+        own = {name: getattr(self, name) for name in self.engine_texts()}
+        return {**own, **(self.model_extra or {})}
+
+
+# -- templates.yaml: WeChat template messages -----------------------------------------------------------------
+class MiniProgram(Strict):
+    appid: NonEmpty = Field(description="The mini-program's AppID")
+    pagepath: str = Field("", description="The page to open; WeChat opens the url on clients without mini-programs")
+
+
+TemplatePattern = Union[str, Localized]
+
+
+class TemplateSpec(Strict):
+    """One template message the code sends, e.g. ``lead_sales_alert``."""
+
+    template_id: str = Field("", description="The template's id from the MP console (广告与服务 > 模板消息); "
+                                             "empty switches this message off")
+    language: Literal["zh", "en", "follower"] = Field(
+        "zh", description="The language the values are written in; follower: the recipient's own language")
+    url: str = Field("", description="Page the message opens (http or https); may use placeholders")
+    miniprogram: MiniProgram | None = Field(None, description="Open a mini-program page instead of the url")
+    fields: dict[str, TemplatePattern] = Field(
+        min_length=1, description="The template's keywords (thing1, time2, ...) and what to put in each: "
+                                  "fixed text and {placeholders}, or one pattern per language")
+
+    @field_validator("fields", mode="before")
+    @classmethod
+    def _patterns_as_text(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return {str(k): _numbers_as_text(v) for k, v in value.items()}
+        return value
+
+    def pattern(self, key: str, lang: str) -> str:
+        value = self.fields[key]
+        return value.get(lang) if isinstance(value, Localized) else value
+
+    def fields_for(self, lang: str) -> dict[str, str]:
+        """``{keyword: pattern}`` in ``lang``."""
+        return {key: self.pattern(key, lang) for key in self.fields}

@@ -4,8 +4,11 @@ Used by the CLI and meant for the web console too.
 
 Usage::
 
-    number = publish(store, read_dir("content"), author="mei", message="new KOL article")
-    rollback(store, 3, author="mei")
+    number = publish(store, read_dir("content"), needs, author="mei", message="new KOL article")
+    rollback(store, 3, needs, author="mei")
+
+``needs`` is what the running code asks of content (``library.needs``), so a version it cannot serve is
+refused here rather than skipped by every worker.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ from library.bundle import Bundle, checksum, summarize_changes
 from library.checker import check_bundle
 from library.compiled import build_content
 from library.issues import ContentInvalid
+from library.needs import ContentNeeds
 from library.versions import VersionStore
 
 
@@ -20,12 +24,13 @@ class NothingToPublish(ValueError):
     """The bundle is exactly the live version."""
 
 
-def publish(store: VersionStore, bundle: Bundle, *, author: str, message: str = "", force: bool = False) -> int:
+def publish(store: VersionStore, bundle: Bundle, needs: ContentNeeds, *, author: str, message: str = "",
+            force: bool = False) -> int:
     """Check ``bundle`` and make it the next live version; return its number.
 
     Raises ``ContentInvalid`` (nothing stored) or ``NothingToPublish`` (unless ``force``).
     """
-    report = check_bundle(bundle)
+    report = check_bundle(bundle, needs)
     if not report.ok:
         raise ContentInvalid(report.issues)
     build_content(report.tree, version=0)          # compiling (matcher, regexes) must succeed too
@@ -38,12 +43,12 @@ def publish(store: VersionStore, bundle: Bundle, *, author: str, message: str = 
     return store.publish(bundle, author=author, summary=summary)
 
 
-def rollback(store: VersionStore, number: int, *, author: str) -> None:
+def rollback(store: VersionStore, number: int, needs: ContentNeeds, *, author: str) -> None:
     """Make version ``number`` live again, if this code can still serve it."""
     bundle = store.bundle(number)
     if bundle is None:
         raise KeyError(f"no content version {number}")
-    report = check_bundle(bundle)
+    report = check_bundle(bundle, needs)
     if not report.ok:
         raise ContentInvalid(report.issues)
     store.rollback(number, author=author)

@@ -57,7 +57,7 @@ def jieba_tokenizer():
     if _jieba is None:
         with _jieba_lock:
             if _jieba is None:
-                import jieba
+                import jieba   # deferred: a heavy import the CLI and the worker never need
 
                 jieba.setLogLevel(logging.WARNING)
                 tokenizer = jieba.Tokenizer()

@@ -30,7 +30,15 @@ fi
 
 extras=${1:-}
 stamp=".venv/.installed${extras:+-$extras}"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+up_to_date() {   # a stamp newer than pyproject.toml; an install with extras (e.g. test) includes the plain one
+  local candidate
+  for candidate in "$@"; do
+    [ -f "$candidate" ] && [ ! pyproject.toml -nt "$candidate" ] && return 0
+  done
+  return 1
+}
+if [ -n "$extras" ]; then candidates=("$stamp"); else candidates=("$stamp" .venv/.installed-*); fi
+if ! up_to_date "${candidates[@]}"; then
   .venv/bin/python -m pip install --quiet --upgrade pip
   .venv/bin/python -m pip install --quiet -e ".${extras:+[$extras]}"
   touch "$stamp"

@@ -1,60 +1,105 @@
 #!/usr/bin/env bash
-# Install and start the bot locally: embedded Redis (under var/), a local fake of the WeChat API
-# (unless WECHAT_SECRET is set), the worker, and gunicorn on $PORT (default 8000). Ctrl-C stops all.
+# Install and start the bot locally: an embedded Redis (data under $VAR_DIR, default var/), a local fake of
+# the WeChat API (unless WECHAT_SECRET is set), the worker, and gunicorn on $PORT (default 8000).
+# Ctrl-C or SIGTERM stops every process it started, Redis last.
+# The demo settings go to .env ($ENV_FILE), which `flask --app app ...` and scripts/sim.sh read: the CLI
+# works from this folder with nothing exported.
 set -euo pipefail
 source "$(dirname "$0")/_venv.sh"
 
+VAR_DIR=${VAR_DIR:-var}
+ENV_FILE=${ENV_FILE:-.env}
+ENV_MARKER="# Written by scripts/run.sh"
 export PORT=${PORT:-8000}
 export WECHAT_TOKEN=${WECHAT_TOKEN:-demotoken2026}
 export WECHAT_APPID=${WECHAT_APPID:-wxd3m0a1b2c3d4e5f6}
 export WECHAT_AES_KEY=${WECHAT_AES_KEY-d3m0EncodingAESKeyForLocalTrialsOnly0000000}
 export SALES_OPENIDS=${SALES_OPENIDS:-o_demo_sales_phone}
 
-mkdir -p var
-pids=()
-stop_all() { [ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
-trap stop_all EXIT
-trap 'exit 130' INT TERM
+mkdir -p "$VAR_DIR"
+pids=()          # the app's processes, stopped first
+redis_pid=""     # stopped last, once nothing writes to it any more
 
-if [ -z "${WECHAT_SECRET:-}" ]; then
-  # No real AppSecret: talk to a local fake of the WeChat API so menus and template messages work offline.
-  fake_port=${FAKE_WECHAT_PORT:-8088}
-  export WECHAT_SECRET=demo-app-secret WECHAT_API_BASE_URL="http://127.0.0.1:${fake_port}"
-  python -m devtools.fake_wechat_api --port "$fake_port" --appid "$WECHAT_APPID" --secret "$WECHAT_SECRET" \
-    >var/fake-wechat.log 2>&1 &
-  pids+=($!)
-  python - "$fake_port" <<'WAIT'
-import socket, sys, time
-deadline = time.monotonic() + 15
+running() {      # is any of these processes still running? (an exited one waiting to be reaped is not)
+  local pid
+  for pid in "$@"; do
+    [ -r "/proc/$pid/stat" ] && [ "$(sed 's/.*) //' "/proc/$pid/stat" | cut -d' ' -f1)" != Z ] && return 0
+  done
+  return 1
+}
+stop_pids() {    # SIGTERM, then SIGKILL whatever is still running after 20 s; reap them all
+  [ $# -gt 0 ] || return 0
+  kill -TERM "$@" 2>/dev/null || true
+  for _ in $(seq 200); do
+    running "$@" || break
+    sleep 0.1
+  done
+  kill -KILL "$@" 2>/dev/null || true
+  wait "$@" 2>/dev/null || true
+}
+stop_all() {
+  trap - EXIT INT TERM
+  stop_pids ${pids[@]+"${pids[@]}"}
+  [ -z "$redis_pid" ] || stop_pids "$redis_pid"
+}
+trap stop_all EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+wait_for() {     # wait_for DESCRIPTION PYTHON-CONDITION: poll for up to 30 s
+  python - "$1" "$2" <<'WAIT'
+import sys, time
+deadline = time.monotonic() + 30
 while time.monotonic() < deadline:
     try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=0.5).close()
-        break
-    except OSError:
-        time.sleep(0.1)
+        if eval(sys.argv[2]):
+            sys.exit(0)
+    except Exception:
+        pass
+    time.sleep(0.1)
+sys.exit(f"{sys.argv[1]} did not start")
 WAIT
-  echo "fake WeChat API on http://127.0.0.1:${fake_port} (requests it received: /_fake/requests)"
-  # Demo content: the same files, with template ids filled in so lead alerts reach the fake end to end.
-  if [ -z "${CONTENT_DIR:-}" ]; then
-    rm -rf var/demo-content && cp -r content var/demo-content
-    python - <<'IDS'
-import re
-path = "var/demo-content/templates.yaml"
-text = open(path, encoding="utf-8").read()
-ids = iter(["demo-lead-alert-template", "demo-lead-confirmation-template"])
-open(path, "w", encoding="utf-8").write(re.sub(r'template_id: ""', lambda m: f'template_id: "{next(ids, "")}"', text))
-IDS
-    export CONTENT_DIR=var/demo-content
-  fi
+}
+
+if [ -z "${REDIS_URL:-}" ]; then
+  # One embedded Redis for every process here, in its own session so Ctrl-C reaches it only through stop_all.
+  setsid python -m devtools.embedded_redis "$VAR_DIR" >"$VAR_DIR/redis.log" 2>&1 &
+  redis_pid=$!
+  export REDIS_URL="unix://$(cd "$VAR_DIR" && pwd)/redis.socket"
+  wait_for "the embedded Redis" "__import__('redis').Redis.from_url('$REDIS_URL').ping()"
 fi
 
-# What scripts/sim.sh needs to talk to this server like WeChat does.
-printf 'PORT=%q\nWECHAT_TOKEN=%q\nWECHAT_APPID=%q\nWECHAT_AES_KEY=%q\n' \
-  "$PORT" "$WECHAT_TOKEN" "$WECHAT_APPID" "$WECHAT_AES_KEY" >var/demo.env
+if [ -z "${WECHAT_SECRET:-}" ]; then
+  # No real AppSecret: talk to a local fake of the WeChat API so menus and template messages work offline,
+  # with template ids for the demo from settings (content/templates.yaml ships them empty).
+  fake_port=${FAKE_WECHAT_PORT:-8088}
+  export WECHAT_SECRET=demo-app-secret WECHAT_API_BASE_URL="http://127.0.0.1:${fake_port}"
+  export WECHAT_TEMPLATE_IDS=${WECHAT_TEMPLATE_IDS:-lead_sales_alert=demo-lead-alert-template,lead_confirmation=demo-lead-confirmation-template}
+  python -m devtools.fake_wechat_api --port "$fake_port" --appid "$WECHAT_APPID" --secret "$WECHAT_SECRET" \
+    >"$VAR_DIR/fake-wechat.log" 2>&1 &
+  pids+=($!)
+  wait_for "the fake WeChat API" "__import__('socket').create_connection(('127.0.0.1', $fake_port), timeout=0.5)"
+  echo "fake WeChat API on http://127.0.0.1:${fake_port} (requests it received: /_fake/requests)"
+fi
+
+# What `flask --app app ...` and scripts/sim.sh need to reach this bot (a .env of your own is left alone).
+if [ ! -e "$ENV_FILE" ] || head -n 1 "$ENV_FILE" | grep -qF "$ENV_MARKER"; then
+  {
+    echo "$ENV_MARKER for the local demo; it rewrites this file on every start. Not for production."
+    for name in PORT WECHAT_TOKEN WECHAT_APPID WECHAT_AES_KEY WECHAT_SECRET WECHAT_API_BASE_URL REDIS_URL \
+                 SALES_OPENIDS WECHAT_TEMPLATE_IDS CONTENT_DIR REDIS_KEY_PREFIX; do
+      [ -n "${!name:-}" ] || continue
+      value=${!name//\\/\\\\}
+      printf '%s="%s"\n' "$name" "${value//\"/\\\"}"
+    done
+  } >"$ENV_FILE"
+else
+  echo "note: $ENV_FILE was not written by run.sh, so it is left as it is" >&2
+fi
 
 flask --app app content check
 flask --app app menu publish || echo "menu not published (see above); the bot still runs"
-flask --app app worker >var/worker.log 2>&1 &
+flask --app app worker >"$VAR_DIR/worker.log" 2>&1 &
 pids+=($!)
 gunicorn "app:create_app()" --bind "127.0.0.1:${PORT}" --workers 2 --timeout 10 --log-level warning &
 pids+=($!)
@@ -65,10 +110,11 @@ WeChat bot running on http://127.0.0.1:${PORT}/wechat   (health: http://127.0.0.
   Token           ${WECHAT_TOKEN}
   AppID           ${WECHAT_APPID}
   EncodingAESKey  ${WECHAT_AES_KEY:-"(none: plaintext mode)"}
-Try it in another terminal (from this folder), as a follower would:
-  ./scripts/sim.sh "KOL"
-  ./scripts/sim.sh "微博还有用吗"
-  ./scripts/sim.sh --click MENU_CONTACT
-  ./scripts/sim.sh --subscribe --scene expo2026
+Try it in another terminal (from this folder), as followers would:
+  ./scripts/sim.sh --as anna "KOL"
+  ./scripts/sim.sh --as bo "微博还有用吗"
+  ./scripts/sim.sh --as carla --click MENU_CONTACT
+  ./scripts/sim.sh --as dan --subscribe --scene expo2026
+The CLI reads ${ENV_FILE}: .venv/bin/flask --app app content diff
 INFO
 wait -n "${pids[@]}"

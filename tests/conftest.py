@@ -1,6 +1,7 @@
 """Fixtures: real Redis under a unique key prefix, the app, and fake followers that sign and encrypt like WeChat."""
 from __future__ import annotations
 
+import os
 import uuid
 from typing import Any, Callable, Iterator
 
@@ -14,6 +15,9 @@ from tests.support.redis_server import stop_test_redis, test_redis_url
 from devtools.simulator import FlaskTransport, Follower
 
 pytest_plugins = ["tests.support.fake_wechat"]   # fake WeChat API and outbound fixtures
+
+# A developer's .env (scripts/run.sh writes one) must not leak into `flask` subprocesses the tests start.
+os.environ["FLASK_SKIP_DOTENV"] = "1"
 
 
 # WeChat's published safe-mode sample account.

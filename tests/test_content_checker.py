@@ -7,6 +7,7 @@ import shutil
 import pytest
 
 from app import create_app
+from handlers.content_needs import CONTENT_NEEDS
 from library.bundle import read_dir
 from library.checker import check_bundle
 from library.regex_safety import backtracking_risk
@@ -44,6 +45,8 @@ EXPECTED = [
     ("messages.yaml", 35, "error", "unknown flow 'signup'"),
     ("flows/broken.yaml", 4, "error", "YAML syntax error"),
     ("flows/lead.yaml", 4, "error", "duplicate key 'start'"),
+    ("flows/lead.yaml", 1, "error", "missing required key 'expired'"),
+    ("templates.yaml", 6, "error", "lead_sales_alert.fields.thing2: unknown placeholder {nonsense}"),
     ("articles/en/only-english.md", 1, "error", "missing language variant: no articles/zh/only-english.md"),
     ("articles/en/only-english.md", 10, "error", "keyword 'FIRST' is also used by article 'alpha' (articles/en/alpha.md:10)"),
     ("articles/en/wrong-name.md", 2, "error", "id 'right-name' does not match the file name 'wrong-name'"),
@@ -56,7 +59,7 @@ EXPECTED = [
 
 @pytest.fixture(scope="module")
 def report():
-    return check_bundle(read_dir(BROKEN))
+    return check_bundle(read_dir(BROKEN), CONTENT_NEEDS)
 
 
 @pytest.mark.parametrize("file, line, severity, words", EXPECTED, ids=[f"{f}:{n}" for f, n, _, _ in EXPECTED])
@@ -74,7 +77,8 @@ def test_every_error_is_expected_and_reported_in_one_run(report):
 
 def test_errors_come_with_hints(report):
     hinted = {(i.file, i.line) for i in report.errors if i.hint}
-    for must in [("rules.yaml", 10), ("rules.yaml", 18), ("menu.yaml", 2), ("messages.yaml", 11), ("rules.yaml", 39)]:
+    for must in [("rules.yaml", 10), ("rules.yaml", 18), ("menu.yaml", 2), ("messages.yaml", 11), ("rules.yaml", 39),
+                 ("flows/lead.yaml", 1), ("templates.yaml", 6)]:
         assert must in hinted
 
 
@@ -101,7 +105,7 @@ def test_a_marketers_typo_in_the_real_tree_is_caught_with_its_line(tmp_path):
     directory = _copy_content(tmp_path)
     rules = os.path.join(directory, "rules.yaml")
     _edit(rules, "reply: {article: weibo-2021}", "reply: {article: weibo-2012}")
-    report = check_bundle(read_dir(directory))
+    report = check_bundle(read_dir(directory), CONTENT_NEEDS)
     assert [(i.file, i.line, i.message) for i in report.errors] == [
         ("rules.yaml", _line_of(rules, "weibo-2012"), "unknown article 'weibo-2012'")]
     assert "weibo-2021" in report.errors[0].hint
@@ -111,7 +115,7 @@ def test_yaml_syntax_error_names_its_line(tmp_path):
     directory = _copy_content(tmp_path)
     menu = os.path.join(directory, "menu.yaml")
     _edit(menu, 'name: {zh: "微博", en: "Weibo"}', 'name: {zh: "微博", en: "Weibo"')
-    report = check_bundle(read_dir(directory))
+    report = check_bundle(read_dir(directory), CONTENT_NEEDS)
     syntax = [i for i in report.errors if i.file == "menu.yaml"]
     assert len(syntax) == 1 and "YAML syntax error" in syntax[0].message
     assert syntax[0].line in (_line_of(menu, '"Weibo"'), _line_of(menu, '"Weibo"') + 1)
@@ -121,7 +125,7 @@ def test_front_matter_errors_point_into_the_markdown_file(tmp_path):
     directory = _copy_content(tmp_path)
     article = os.path.join(directory, "articles", "zh", "weibo-2021.md")
     _edit(article, "date: 2021-09-17", "date: 17.09.2021")
-    report = check_bundle(read_dir(directory))
+    report = check_bundle(read_dir(directory), CONTENT_NEEDS)
     errors = [i for i in report.errors if i.file == "articles/zh/weibo-2021.md"]
     assert errors and errors[0].line == _line_of(article, "date:")
     assert errors[0].message.startswith("date:")
@@ -131,10 +135,44 @@ def test_missing_front_matter(tmp_path):
     directory = _copy_content(tmp_path)
     with open(os.path.join(directory, "articles", "en", "weibo-2021.md"), "w", encoding="utf-8") as fh:
         fh.write("Just a body.\n")
-    report = check_bundle(read_dir(directory))
+    report = check_bundle(read_dir(directory), CONTENT_NEEDS)
     assert [(i.file, i.line, i.message) for i in report.errors] == [
-        ("articles/en/weibo-2021.md", 1, "missing front matter"),
-        ("articles/zh/weibo-2021.md", 1, "missing language variant: no articles/en/weibo-2021.md")]
+        ("articles/en/weibo-2021.md", 1, "missing front matter")]      # the zh file is fine: no follow-on error
+
+
+# -- one mistake, one error: what depends on a broken file is not reported again ---------------------------------
+def _errors(directory: str) -> list[tuple[str, int, str, str]]:
+    return [(i.file, i.line, i.message, i.hint) for i in check_bundle(read_dir(directory), CONTENT_NEEDS).errors]
+
+
+def test_a_yaml_error_in_messages_is_reported_once_with_its_hint(tmp_path):
+    directory = _copy_content(tmp_path)
+    messages = os.path.join(directory, "messages.yaml")
+    _edit(messages, "welcome:", "welcome: [")
+    errors = _errors(directory)
+    assert len(errors) == 1, errors
+    file, _, message, hint = errors[0]
+    assert file == "messages.yaml" and "YAML syntax error" in message and hint      # no "unknown message 'help'"
+
+
+def test_a_missing_title_is_reported_once_not_as_a_missing_language(tmp_path):
+    directory = _copy_content(tmp_path)
+    article = os.path.join(directory, "articles", "zh", "weibo-2021.md")
+    with open(article, encoding="utf-8") as fh:
+        text = fh.read()
+    with open(article, "w", encoding="utf-8") as fh:
+        fh.write("".join(line for line in text.splitlines(keepends=True) if not line.startswith("title:")))
+    [(file, _, message, hint)] = _errors(directory)
+    assert (file, message) == ("articles/zh/weibo-2021.md", "missing required key 'title'") and "headline" in hint
+
+
+def test_a_yaml_error_in_one_language_does_not_blame_the_other_or_the_rules(tmp_path):
+    directory = _copy_content(tmp_path)
+    for lang in ("en", "zh"):                           # both variants broken: rules pointing at it stay quiet
+        _edit(os.path.join(directory, "articles", lang, "weibo-2021.md"), "date:", "date: [")
+    errors = _errors(directory)
+    assert {f for f, _, _, _ in errors} == {"articles/en/weibo-2021.md", "articles/zh/weibo-2021.md"}, errors
+    assert all("YAML syntax error" in m and h for _, _, m, h in errors)
 
 
 @pytest.mark.parametrize("regex", [r"(a+)+$", r"(\w*)*", r"(.*,)*x", r"(?:a|ab)*c", r"([a-z]+\s?)+$", r"(x+x+)+y"])
@@ -154,6 +192,8 @@ def test_check_command_lists_errors_and_fails(settings, redis):
     assert result.exit_code == 1
     assert "rules.yaml:18: error: regex" in result.output
     assert "menu.yaml:24: error: 4 top-level buttons" in result.output
+    assert "flows/lead.yaml:1: error: missing required key 'expired'" in result.output
+    assert "templates.yaml:6: error: lead_sales_alert.fields.thing2: unknown placeholder {nonsense}" in result.output
     assert f"{len([e for e in EXPECTED if e[2] == 'error'])} error(s)" in result.output
 
 

@@ -5,8 +5,9 @@ import os
 
 import pytest
 
+from handlers.content_needs import CONTENT_NEEDS
 from library.bundle import read_dir
-from library.checker import REQUIRED_MESSAGES, check_bundle
+from library.checker import check_bundle
 from library.compiled import compile_bundle
 from wechat.menu import menu_from_content, validate_menu
 
@@ -16,12 +17,12 @@ CONTENT = os.path.join(ROOT, "content")
 
 @pytest.fixture(scope="module")
 def report():
-    return check_bundle(read_dir(CONTENT))
+    return check_bundle(read_dir(CONTENT), CONTENT_NEEDS)
 
 
 @pytest.fixture(scope="module")
 def content():
-    return compile_bundle(read_dir(CONTENT), version=1)
+    return compile_bundle(read_dir(CONTENT), version=1, needs=CONTENT_NEEDS)
 
 
 def test_real_content_has_no_errors_or_warnings(report):
@@ -36,7 +37,7 @@ def test_every_article_exists_in_both_languages(content):
 
 
 def test_every_message_the_bot_asks_for_has_both_languages(content):
-    for name in REQUIRED_MESSAGES:
+    for name in CONTENT_NEEDS.messages:
         assert content.message(name, "zh") and content.message(name, "en"), name
         assert content.message(name, "zh") != content.message(name, "en"), name
 

@@ -15,6 +15,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from app import create_app
+from handlers.content_needs import CONTENT_NEEDS
 from tests.support.redis_server import PrivateRedis, free_port
 from library import ContentInvalid, ContentLibrary
 from library.bundle import read_dir
@@ -85,7 +86,7 @@ def test_concurrent_first_starts_seed_exactly_one_version(redis_url, key_prefix,
 
 def test_publish_switches_the_running_app(follower, bot, store, content_v2):
     assert "PROBE-V2" not in follower.send("version probe").content
-    number = publish(store, read_dir(content_v2), author="mei", message="probe rule")
+    number = publish(store, read_dir(content_v2), CONTENT_NEEDS, author="mei", message="probe rule")
     assert number == 2
     assert follower.send("version probe").content == "PROBE-V2"
     assert bot.library.version == 2
@@ -95,28 +96,28 @@ def test_publish_switches_the_running_app(follower, bot, store, content_v2):
 
 def test_publish_without_changes_is_refused(app, store):
     with pytest.raises(NothingToPublish):
-        publish(store, read_dir(CONTENT), author="mei")
-    assert publish(store, read_dir(CONTENT), author="mei", force=True) == 2
+        publish(store, read_dir(CONTENT), CONTENT_NEEDS, author="mei")
+    assert publish(store, read_dir(CONTENT), CONTENT_NEEDS, author="mei", force=True) == 2
 
 
 def test_rollback_serves_the_earlier_version_again(follower, bot, store, content_v2):
-    publish(store, read_dir(content_v2), author="mei")
+    publish(store, read_dir(content_v2), CONTENT_NEEDS, author="mei")
     assert follower.send("version probe").content == "PROBE-V2"
-    rollback(store, 1, author="mei")
+    rollback(store, 1, CONTENT_NEEDS, author="mei")
     assert "PROBE-V2" not in follower.send("version probe").content
     assert bot.library.version == 1 and store.current_number() == 1
     assert [v.number for v in store.list()] == [1, 2]                 # versions are never deleted
     assert store.log()[-1]["action"] == "rollback" and store.log()[-1]["from"] == 2
-    rollback(store, 2, author="mei")
+    rollback(store, 2, CONTENT_NEEDS, author="mei")
     assert follower.send("version probe").content == "PROBE-V2"
     with pytest.raises(KeyError):
-        rollback(store, 9, author="mei")
+        rollback(store, 9, CONTENT_NEEDS, author="mei")
 
 
 def test_invalid_publish_is_refused_and_the_old_version_still_served(follower, bot, store, content_v2, broken_dir):
-    publish(store, read_dir(content_v2), author="mei")
+    publish(store, read_dir(content_v2), CONTENT_NEEDS, author="mei")
     with pytest.raises(ContentInvalid) as refused:
-        publish(store, read_dir(broken_dir), author="mei")
+        publish(store, read_dir(broken_dir), CONTENT_NEEDS, author="mei")
     assert [(i.file, i.message) for i in refused.value.errors] == [("rules.yaml", "unknown article 'no-such-article'")]
     assert store.current_number() == 2 and [v.number for v in store.list()] == [1, 2]
     assert follower.send("version probe").content == "PROBE-V2"
@@ -124,7 +125,7 @@ def test_invalid_publish_is_refused_and_the_old_version_still_served(follower, b
 
 
 def test_a_stored_version_this_code_cannot_load_is_never_served(follower, bot, store, content_v2, broken_dir, caplog):
-    publish(store, read_dir(content_v2), author="mei")
+    publish(store, read_dir(content_v2), CONTENT_NEEDS, author="mei")
     assert follower.send("version probe").content == "PROBE-V2"
     store.publish(read_dir(broken_dir), author="bypass", summary="written around the checks")   # current -> 3
     assert follower.send("version probe").content == "PROBE-V2"        # keeps serving the last good version
@@ -135,16 +136,16 @@ def test_a_stored_version_this_code_cannot_load_is_never_served(follower, bot, s
 
 def test_rollback_refuses_a_version_that_fails_todays_checks(store, broken_dir, app):
     bad = store.publish(read_dir(broken_dir), author="bypass", summary="x")
-    rollback(store, 1, author="mei")
+    rollback(store, 1, CONTENT_NEEDS, author="mei")
     with pytest.raises(ContentInvalid):
-        rollback(store, bad, author="mei")
+        rollback(store, bad, CONTENT_NEEDS, author="mei")
     assert store.current_number() == 1
 
 
 def test_an_idle_worker_reports_the_new_version_within_a_second(redis, key_prefix, store, content_v2, app):
     idle = ContentLibrary.open(redis, Keys(key_prefix), CONTENT)
     assert idle.version == 1
-    publish(store, read_dir(content_v2), author="mei")
+    publish(store, read_dir(content_v2), CONTENT_NEEDS, author="mei")
     published = time.monotonic()
     while idle.version != 2:
         assert time.monotonic() - published < 1.0, "idle worker still on the old version after 1 s"
@@ -154,6 +155,7 @@ def test_an_idle_worker_reports_the_new_version_within_a_second(redis, key_prefi
 WATCHER = """
 import sys, time
 from app import create_app
+from handlers.content_needs import CONTENT_NEEDS
 from devtools.simulator import FlaskTransport, Follower
 app = create_app()
 bot = app.extensions["wxbot"]
@@ -179,7 +181,7 @@ def test_publish_in_one_process_is_served_by_another_within_a_second(settings, s
     try:
         first = lines.get(timeout=60)
         assert first.startswith("READY 1") and "PROBE-V2" not in first
-        publish(store, read_dir(content_v2), author="mei")
+        publish(store, read_dir(content_v2), CONTENT_NEEDS, author="mei")
         published = time.monotonic()
         while True:
             remaining = 1.0 - (time.monotonic() - published)
@@ -200,7 +202,8 @@ def test_redis_down_keeps_serving_the_loaded_version(make_settings, content_v2):
         app = create_app(settings, redis=connect(settings))
         from devtools.simulator import FlaskTransport, Follower
         follower = Follower(FlaskTransport(app.test_client()), settings.wechat_token, openid="o_down", mode="plain")
-        publish(VersionStore(connect(settings), Keys(settings.key_prefix)), read_dir(content_v2), author="mei")
+        publish(VersionStore(connect(settings), Keys(settings.key_prefix)), read_dir(content_v2), CONTENT_NEEDS,
+                author="mei")
         assert follower.send("version probe").content == "PROBE-V2"
         server.stop()
         assert follower.send("version probe").content == "PROBE-V2"
@@ -263,15 +266,17 @@ def test_cli_publish_versions_diff_export_import_rollback(app, tmp_path, content
     assert read_dir(old) == read_dir(CONTENT)
 
 
-def test_broken_files_and_nothing_published_still_start_politely(make_settings, redis, broken_dir):
+def test_broken_files_and_nothing_published_still_start_politely(make_settings, redis, broken_dir, caplog):
     settings = make_settings(content_dir=broken_dir)
     app = create_app(settings, redis=redis)
+    assert "no valid content" in caplog.text and "content check" in caplog.text    # one clear line for the operator
     store = VersionStore(redis, Keys(settings.key_prefix))
     assert store.current_number() is None                       # invalid files are never seeded
     from devtools.simulator import FlaskTransport, Follower
     follower = Follower(FlaskTransport(app.test_client()), settings.wechat_token, openid="o_early", mode="plain")
     assert follower.send("KOL").content == "系统有点忙，请稍后再试一次。"
+    assert follower.click("MENU_CONTACT").content == "系统有点忙，请稍后再试一次。"      # no flow wording: no crash
     result = app.test_cli_runner().invoke(args=["content", "check"])
     assert result.exit_code == 1 and "unknown article 'no-such-article'" in result.output
-    publish(store, read_dir(CONTENT), author="mei")             # a good publish fixes every worker
+    publish(store, read_dir(CONTENT), CONTENT_NEEDS, author="mei")             # a good publish fixes every worker
     assert follower.send("KOL").type == "news"

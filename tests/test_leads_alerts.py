@@ -10,8 +10,14 @@ import yaml
 from tests.support.leads import cleanup, follower_for, make_app, says, start_worker, wait_for
 from wechat import jobs
 from devtools.fake_wechat_api import FakeWeChatAPI
-from leads import LeadStore, load_template_configs
-from leads.alerts import TemplateConfigError, send_lead_alerts
+from handlers.content_needs import CONTENT_NEEDS
+from leads import LeadStore
+from leads.alerts import send_lead_alerts
+from library.bundle import read_dir
+from library.checker import check_bundle
+from library.compiled import compile_bundle
+from library.publishing import publish, rollback
+from library.versions import VersionStore
 from wechat.redis_conn import Keys
 from wechat.templates import TemplateRetryLater, get_status
 
@@ -28,20 +34,18 @@ def fake():
 
 @pytest.fixture
 def content_dir(tmp_path) -> Path:
-    """The real content, with template ids filled in as an operator would."""
+    """A copy of the real content (template ids empty, as shipped)."""
     target = tmp_path / "content"
     shutil.copytree(ROOT / "content", target)
-    data = yaml.safe_load((target / "templates.yaml").read_text(encoding="utf-8"))
-    data["lead_sales_alert"]["template_id"] = "TPL_SALES_ALERT"
-    data["lead_confirmation"]["template_id"] = "TPL_LEAD_CONFIRM"
-    (target / "templates.yaml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return target
 
 
 @pytest.fixture
 def alert_settings(make_settings, fake, content_dir, redis, key_prefix):
+    """Template ids from the deployment's settings, as the demo and a staging account fill them in."""
     yield make_settings(wechat_appid=fake.appid, wechat_secret=fake.secret, wechat_api_base_url=fake.url,
-                        content_dir=str(content_dir), sales_openids="o_sales_anna, o_sales_bo")
+                        content_dir=str(content_dir), sales_openids="o_sales_anna, o_sales_bo",
+                        template_ids="lead_sales_alert=TPL_SALES_ALERT,lead_confirmation=TPL_LEAD_CONFIRM")
     jobs.reset_runtime()
     cleanup(redis, key_prefix)
 
@@ -139,6 +143,34 @@ def test_the_worker_sends_them(alert_settings, redis, fake):
     wait_for(lambda: len(sent(fake)) == 3, timeout=10)
 
 
+def test_the_source_is_named_as_the_follower_saw_it(alert_settings, redis, fake):
+    """Sales read the button's name, not MENU_CONTACT; a rule's label (or first keyword), not its internal name."""
+    app = make_app(alert_settings, redis)
+    f = follower_for(app, alert_settings)
+    f.click("MENU_CONTACT")
+    for answer in ("张三", "跳过", "跳过", "13800138000", "2", "1", "确认"):
+        f.send(answer)
+    lead_id = LeadStore(redis, Keys(alert_settings.key_prefix)).lead_ids_of(f.openid)[0]
+    jobs.set_runtime(alert_settings, redis)
+    send_lead_alerts(lead_id, 1)
+    assert alert_thing(fake, lead_id, "thing4") == "菜单:联系我们"
+    content = compile_bundle(read_dir(str(ROOT / "content")), version=1, needs=CONTENT_NEEDS)
+    assert content.source_name("keyword", "contact", "zh") == "合作"
+    assert content.source_name("keyword", "contact", "en") == "contact"
+    assert content.source_name("keyword", "menu:MENU_CONTACT", "en") == "Contact us"   # typed a button's name
+
+
+def test_a_template_id_in_content_wins_over_the_settings(alert_settings, redis, fake, content_dir):
+    path = content_dir / "templates.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace('template_id: ""', 'template_id: "TPL_FROM_CONTENT"', 1),
+                    encoding="utf-8")
+    app = make_app(alert_settings, redis)
+    _, lead_id = confirm_lead(app, alert_settings)
+    jobs.set_runtime(alert_settings, redis)
+    send_lead_alerts(lead_id, 1)
+    assert {m["template_id"] for m in sent(fake)} == {"TPL_FROM_CONTENT", "TPL_LEAD_CONFIRM"}
+
+
 def test_no_template_id_means_no_message(make_settings, fake, redis, key_prefix):
     settings = make_settings(wechat_appid=fake.appid, wechat_secret=fake.secret, wechat_api_base_url=fake.url,
                              sales_openids="o_sales_anna")
@@ -153,22 +185,69 @@ def test_no_template_id_means_no_message(make_settings, fake, redis, key_prefix)
         cleanup(redis, key_prefix)
 
 
-# -- content/templates.yaml ------------------------------------------------------------------------------
+# -- the published version words the alerts ------------------------------------------------------------------
+def publish_wording(settings, redis, content_dir: Path, thing1: str) -> int:
+    """Publish the content folder with the sales alert's first field reworded; returns the version."""
+    path = content_dir / "templates.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["lead_sales_alert"]["fields"]["thing1"] = thing1
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return publish(VersionStore(redis, Keys(settings.key_prefix)), read_dir(str(content_dir)), CONTENT_NEEDS,
+                   author="test")
+
+
+def alert_thing(fake, lead_id: str, field: str) -> str:
+    return [m for m in sent(fake) if m["touser"] == "o_sales_anna" and m["client_msg_id"].startswith(lead_id)][-1][
+        "data"][field]["value"]
+
+
+def alert_thing1(fake, lead_id: str) -> str:
+    return alert_thing(fake, lead_id, "thing1")
+
+
+def test_a_rollback_restores_the_template_wording_of_the_next_alert(alert_settings, redis, fake, content_dir):
+    app = make_app(alert_settings, redis)                              # seeds version 1 from the folder
+    jobs.set_runtime(alert_settings, redis)
+    v2 = publish_wording(alert_settings, redis, content_dir, "V2 {status}：{name}")
+    assert v2 == 2
+    f, first = confirm_lead(app, alert_settings)
+    send_lead_alerts(first, 1)
+    assert alert_thing1(fake, first) == "V2 新线索：张三"                 # the worker follows a publish
+    rollback(VersionStore(redis, Keys(alert_settings.key_prefix)), 1, CONTENT_NEEDS, author="test")
+    _, second = confirm_lead(app, alert_settings, openid="o_other_" + f.openid[-8:])
+    send_lead_alerts(second, 1)
+    assert alert_thing1(fake, second) == "新线索：张三"                   # ... and a rollback
+
+
+def test_an_unpublished_edit_never_reaches_the_alert(alert_settings, redis, fake, content_dir):
+    app = make_app(alert_settings, redis)                              # version 1 is live
+    path = content_dir / "templates.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("{status}：{name}", "DRAFT {name}"), encoding="utf-8")
+    _, lead_id = confirm_lead(app, alert_settings)
+    worker = start_worker(alert_settings, burst=True)                 # a fresh worker process reads the files too
+    assert worker.wait(60) == 0
+    wait_for(lambda: len(sent(fake)) == 3, timeout=10)
+    assert alert_thing1(fake, lead_id) == "新线索：张三"
+
+
+# -- content/templates.yaml: checked by `content check` ----------------------------------------------------------
 def test_shipped_templates_are_valid():
-    configs = load_template_configs(str(ROOT / "content"))
-    assert set(configs) == {"lead_sales_alert", "lead_confirmation"}
+    content = compile_bundle(read_dir(str(ROOT / "content")), version=1, needs=CONTENT_NEEDS)
+    assert set(content.templates) == {"lead_sales_alert", "lead_confirmation"}
 
 
 @pytest.mark.parametrize("fields,problem", [
     ({"thing1": "这是一段超过二十个字的固定文字用来测试字段长度限制的检查"}, "WeChat allows 20"),
-    ({"thing1": "{phone}"}, "unknown placeholder phone"),
+    ({"thing1": "{phone}"}, "unknown placeholder {phone}"),
+    ({"thing1": "{nonsense}"}, "unknown placeholder {nonsense}"),
+    ({"thing1": "{name"}, "write a literal brace"),
     ({"first": "{name}"}, "retired"),
     ({"time2": "{name}"}, "time2"),
     ({"thing1": {"zh": "{name}", "en": "Lead from {company} for the whole team now"}}, "(en)"),
 ])
-def test_bad_templates_are_refused(tmp_path, fields, problem):
-    (tmp_path / "templates.yaml").write_text(yaml.safe_dump({"lead_sales_alert": {"template_id": "T", "fields": fields}},
-                                                            allow_unicode=True), encoding="utf-8")
-    with pytest.raises(TemplateConfigError) as err:
-        load_template_configs(str(tmp_path))
-    assert problem in str(err.value) and "templates.yaml" in str(err.value)
+def test_bad_templates_fail_the_check_at_their_line(fields, problem):
+    text = yaml.safe_dump({"lead_sales_alert": {"template_id": "T", "fields": fields}}, allow_unicode=True)
+    report = check_bundle({**read_dir(str(ROOT / "content")), "templates.yaml": text}, CONTENT_NEEDS)
+    found = [i for i in report.errors if problem in i.message or problem in i.hint]
+    assert found and {i.file for i in found} == {"templates.yaml"}, [str(i) for i in report.issues]
+    assert all(i.line > 1 for i in found)                              # at the field, not the top of the file

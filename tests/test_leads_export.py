@@ -51,11 +51,30 @@ def test_export_date_range_bom_and_chinese(app, settings, redis, tmp_path):
     zh, en = rows
     assert zh["name"] == "张三" and zh["company"] == "示例科技（上海）有限公司" and zh["need_label"] == "社交媒体与 KOL 营销"
     assert zh["phone"] == "'+8613800138000"                       # text, not a formula or a number
-    assert zh["created_at"] == "2026-03-01 00:00:00" and zh["source_kind"] == "menu"
+    assert zh["created_at (UTC+08:00)"] == "2026-03-01 00:00:00" and zh["source_kind"] == "menu"
     assert zh["articles_read"] == "wechat-b2b weibo-2021" and zh["consent_version"] == "v1"
     assert en["email"] == "jane@example.com" and en["company"] == "'=HYPERLINK(\"x\")"
     assert before not in raw.decode("utf-8-sig") and after not in raw.decode("utf-8-sig")
     assert b"\r\n" in raw                                         # Excel's line ends
+
+
+def test_every_time_is_in_the_one_timezone_the_header_names(app, settings, redis, tmp_path):
+    """created_at was China time and consent_given_at UTC ISO: one zone for all, stated in the header."""
+    when = at("2026-03-01", 9)                                     # 01:00 UTC
+    store = LeadStore(redis, Keys(settings.key_prefix), clock=lambda: when)
+    store.capture("o_tz", "run-tz", {"source": {"kind": "menu"}, "name": "张三",
+                                     "consent": {"version": "v1", "given_at": "2026-03-01T01:00:00Z"}})
+    out = tmp_path / "leads.csv"
+    app.test_cli_runner().invoke(args=["leads", "export", "--from", "2026-03-01", "--to", "2026-03-01", "--out", str(out)])
+    [row] = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    times = {name: value for name, value in row.items() if "_at" in name}
+    assert set(times) == {"created_at (UTC+08:00)", "updated_at (UTC+08:00)", "consent_given_at (UTC+08:00)"}
+    assert set(times.values()) == {"2026-03-01 09:00:00"}
+    utc = tmp_path / "utc.csv"
+    app.test_cli_runner().invoke(args=["leads", "export", "--from", "2026-03-01", "--to", "2026-03-01", "--out",
+                                       str(utc), "--utc-offset", "0"])
+    [row] = list(csv.DictReader(io.StringIO(utc.read_text(encoding="utf-8-sig"))))
+    assert row["consent_given_at (UTC)"] == row["created_at (UTC)"] == "2026-03-01 01:00:00"
 
 
 def test_export_skips_erased_leads(app, settings, redis, tmp_path):

@@ -9,7 +9,8 @@ import urllib.request
 import pytest
 from flask import Flask
 
-from cli.outbound import load_content_menu, register
+from cli.menu import file_menu
+from cli.registry import register
 from tests.support.fake_wechat import ROOT, settings_env, wait_for
 from tests.support.redis_server import free_port
 from wechat.menu import menu_keys, validate_menu
@@ -77,7 +78,7 @@ def test_invalid_menu_is_reported_not_published(runner, fake_wechat, tmp_path):
 def test_settings_and_connection_problems_are_one_clear_message(runner, monkeypatch, fake_wechat):
     monkeypatch.delenv("WECHAT_TOKEN")
     result = runner.invoke(args=["menu", "show"])
-    assert result.exit_code == 1 and "WECHAT_TOKEN: is required" in result.output
+    assert result.exit_code == 3 and "WECHAT_TOKEN: is required" in result.output   # as the app: exit 3
     assert "Traceback" not in result.output
 
     monkeypatch.setenv("WECHAT_TOKEN", "outboundtest")
@@ -120,7 +121,7 @@ def test_the_real_content_menu_is_publishable():
     """content/menu.yaml (owned by content) must stay within WeChat's limits and route every click."""
     from config import load_settings
 
-    menus = load_content_menu(load_settings({"WECHAT_TOKEN": "x" * 8}, content_dir=str(ROOT / "content")))
+    menus = file_menu(load_settings({"WECHAT_TOKEN": "x" * 8}, content_dir=str(ROOT / "content")))
     assert validate_menu(menus) == []
     assert "MENU_CONTACT" in menu_keys(menus)
     assert menus["conditionalmenu"][0]["matchrule"] == {"language": "en"}
@@ -168,6 +169,7 @@ def _try(func):
 
 def test_menu_publish_uses_the_live_content_version(runner, fake_wechat, outbound_settings, redis):
     """What WeChat shows must match what the bot answers: the published version, not the files on disk."""
+    from handlers.content_needs import CONTENT_NEEDS
     from library.bundle import read_dir
     from library.publishing import publish
     from library.versions import VersionStore
@@ -175,8 +177,41 @@ def test_menu_publish_uses_the_live_content_version(runner, fake_wechat, outboun
 
     bundle = dict(read_dir(str(ROOT / "content")))
     bundle["menu.yaml"] = bundle["menu.yaml"].replace('{zh: "洞察", en: "Insights"}', '{zh: "行业洞察", en: "Insights"}')
-    publish(VersionStore(redis, Keys(outbound_settings.key_prefix)), bundle, author="test")
+    publish(VersionStore(redis, Keys(outbound_settings.key_prefix)), bundle, CONTENT_NEEDS, author="test")
     result = runner.invoke(args=["menu", "publish"])
     assert result.exit_code == 0, result.output
     assert "live content version" in result.output
     assert fake_wechat.menu["button"][0]["name"] == "行业洞察"      # not MENU_YAML's "洞察" from the folder
+
+
+def test_menu_diff_shows_files_published_and_wechat(runner, fake_wechat, outbound_settings, redis, monkeypatch,
+                                                     tmp_path):
+    """An edit of menu.yaml that is not published yet shows up, and so does what WeChat still lacks."""
+    import shutil
+
+    from handlers.content_needs import CONTENT_NEEDS
+    from library.bundle import read_dir
+    from library.publishing import publish
+    from library.versions import VersionStore
+    from wechat.redis_conn import Keys
+
+    content = tmp_path / "full-content"
+    shutil.copytree(ROOT / "content", content)
+    monkeypatch.setenv("CONTENT_DIR", str(content))
+    publish(VersionStore(redis, Keys(outbound_settings.key_prefix)), read_dir(str(content)), CONTENT_NEEDS,
+            author="test")
+    menu = content / "menu.yaml"
+    menu.write_text(menu.read_text(encoding="utf-8").replace('en: "Insights"', 'en: "Our insights"'), encoding="utf-8")
+
+    before = runner.invoke(args=["menu", "diff"])                       # nothing on WeChat yet
+    assert before.exit_code == 0, before.output
+    files_part, _, wechat_part = before.output.partition("published version 1 -> WeChat")
+    assert "menu.yaml -> published version 1" in files_part and "+  Our insights" in files_part
+    assert "-  Insights" in files_part
+    assert "+  Insights" in wechat_part and "Our insights" not in wechat_part   # WeChat gets what is published
+
+    assert runner.invoke(args=["menu", "publish"]).exit_code == 0
+    after = runner.invoke(args=["menu", "diff"])
+    files_part, _, wechat_part = after.output.partition("published version 1 -> WeChat")
+    assert "Our insights" in files_part and wechat_part.strip().endswith("no changes")
+    assert not fake_wechat.requests_to("/cgi-bin/menu/create")[1:]       # diff never sends anything

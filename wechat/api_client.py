@@ -187,9 +187,6 @@ class TokenStore:
         log.info("access token refreshed (force=%s, expires_in=%ss)", force, expires_in)
         return token
 
-    def invalidate(self) -> None:
-        self.redis.delete(self.key)
-
 
 class APIClient(WeChatClient):
     """wechatpy's client pointed at the configured base URL, with the token from :class:`TokenStore`."""

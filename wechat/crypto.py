@@ -9,9 +9,9 @@ Usage::
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
-import secrets
 import time
 
 from wechatpy.crypto import PrpCrypto
@@ -34,16 +34,10 @@ def signature_valid(token: str, signature: str, timestamp: str, nonce: str, *ext
     return hmac.compare_digest(sign(token, timestamp, nonce, *extra), signature.lower())
 
 
-def new_nonce() -> str:
-    return secrets.token_hex(8)
-
-
 class SafeModeBox:
     """Decrypt WeChat's ``Encrypt`` field and encrypt replies (AES-256-CBC, PKCS#7, AppID check) via wechatpy."""
 
     def __init__(self, token: str, encoding_aes_key: str, appid: str):
-        import base64
-
         self.token = token
         self.appid = appid
         self.key = base64.b64decode(encoding_aes_key + "=")

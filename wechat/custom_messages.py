@@ -9,7 +9,8 @@ would refuse, and keeps what could not be sent in a list for an operator.
 Usage::
 
     quota = CustomQuota(redis, keys)
-    quota.record_interaction(openid, "message")       # webhook, for every inbound message or event
+    quota.queue_interaction(pipe, openid, "text")     # webhook: inside the message's finish pipeline
+    quota.record_interaction(openid, "click")         # the same on its own (tools, tests)
     status = send_custom(client, quota, openid, text_message("稍等，答案来了"))   # "sent" | "unsent"
 """
 from __future__ import annotations
@@ -24,17 +25,15 @@ from rq import get_current_job
 
 from wechat.api_client import APIClient, WeChatAPIError
 from wechat.jobs import REALTIME, job, runtime
+from wechat.limits import CUSTOM_AFTER_EVENT, CUSTOM_AFTER_MESSAGE, TEXT_BYTES
 from wechat.redis_conn import Keys
 
 CUSTOM_PATH = "message/custom/send"
-MESSAGE_WINDOW = (5, 48 * 3600)   # (sends, seconds) after a follower's message
-EVENT_WINDOW = (3, 60)            # after a menu click, subscribe or scan
 # Only click-type menu buttons (click, scancode_push, scancode_waitmsg) open the window, not VIEW.
 EVENT_KINDS = {"click", "scancode_push", "scancode_waitmsg", "subscribe", "scan"}
 # Inbound kinds the webhook may report and what each one means for the quota.
 MESSAGE_KINDS = {"message", "text", "image", "voice", "video", "shortvideo", "location", "link"}
 CLOSING_KINDS = {"unsubscribe"}
-TEXT_LIMIT_BYTES = 2048           # same ceiling as a passive text reply
 UNSENT_KEEP = 1000                # the unsent list is a window for operators, not an archive
 
 # KEYS[1] = quota hash; ARGV = now, apply (1/0), m_max, m_secs, e_max, e_secs
@@ -83,7 +82,8 @@ class CustomQuota:
     """
 
     def __init__(self, redis: redis_lib.Redis, keys: Keys, *, clock: Callable[[], float] = time.time,
-                 message_window: tuple[int, int] = MESSAGE_WINDOW, event_window: tuple[int, int] = EVENT_WINDOW):
+                 message_window: tuple[int, int] = CUSTOM_AFTER_MESSAGE,
+                 event_window: tuple[int, int] = CUSTOM_AFTER_EVENT):
         self.redis = redis
         self.keys = keys
         self.clock = clock
@@ -155,7 +155,7 @@ class CustomQuota:
 
 
 # -- messages ------------------------------------------------------------------------------------
-def _fit_bytes(text: str, limit: int = TEXT_LIMIT_BYTES) -> str:
+def _fit_bytes(text: str, limit: int = TEXT_BYTES) -> str:   # the same ceiling as a passive text reply
     encoded = text.encode("utf-8")
     if len(encoded) <= limit:
         return text

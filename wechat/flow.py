@@ -7,7 +7,7 @@ and every retry of a message is answered from the dedupe cache without advancing
 
 Usage::
 
-    engine = FlowEngine(wordings=load_wordings("content"), redis=redis, keys=keys, session_ttl=1800)
+    engine = FlowEngine(redis=redis, keys=keys, session_ttl=1800)      # wording: ctx.content.flow(name)
     engine.register(Flow("lead", steps=(Step("name", parse_name_step), ...), on_confirm=submit_lead))
     Bot(..., flows=engine, finish_hooks=[engine.keep_expiry_marker, ...])
     engine.start(ctx, "lead", {"kind": "menu", "key": "MENU_CONTACT"})   # first question
@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import redis as redis_lib
 
 from wechat.conversation import Conversation, FlowRun
-from wechat.flow_wording import FlowContentError, FlowWording, StepWording
+from wechat.flow_wording import FlowWording, StepWording
 from wechat.language import detect
 from wechat.replies import Reply, Text
 from wechat.validators import Invalid, normalize, numbered
@@ -89,52 +89,33 @@ class Flow:
 class FlowEngine:
     """Runs registered flows over the follower's session; see the module docstring for transitions."""
 
-    def __init__(self, wordings: Mapping[str, FlowWording], *, redis: redis_lib.Redis, keys: "Keys",
-                 session_ttl: int, clock: Callable[[], float] = time.time):
-        self.wordings = dict(wordings)
+    def __init__(self, *, redis: redis_lib.Redis, keys: "Keys", session_ttl: int,
+                 clock: Callable[[], float] = time.time):
         self.flows: dict[str, Flow] = {}
         self.redis = redis
         self.keys = keys
         self.session_ttl = session_ttl
         self.clock = clock
-        self._cache: dict[tuple[Any, ...], FlowWording] = {}
 
     def register(self, flow: Flow) -> Flow:
-        wording = self.wordings.get(flow.name)
-        if wording is None:
-            raise FlowContentError(f"flow {flow.name!r} has no content/flows/{flow.name}.yaml")
-        missing = [s.name for s in flow.steps if s.name not in wording.steps]
-        if missing:
-            raise FlowContentError(f"content/flows/{flow.name}.yaml: steps {', '.join(missing)} have no wording")
+        """Run ``flow``; its wording comes from each content version, which the content checker guarantees."""
         self.flows[flow.name] = flow
         return flow
 
     def wording_for(self, ctx: "Context", name: str) -> FlowWording:
-        """The flow's wording from the live content version when it carries one, else from disk at startup.
+        """The flow's wording in the live content version (built once per version, switched by a publish).
 
-        A published content version switches the wording within a second, like every other text.
+        Raises KeyError when the version has none (only the emergency content served when no valid
+        content exists at all).
         """
-        raw_of = getattr(ctx.content, "flow", None)
-        raw = raw_of(name) if callable(raw_of) else None
-        if isinstance(raw, Mapping):
-            cache_key = (name, getattr(ctx.content, "version", None), id(raw))
-            cached = self._cache.get(cache_key)
-            if cached is None:
-                try:
-                    cached = FlowWording.from_dict(name, raw, f"flows/{name}.yaml (content version "
-                                                              f"{getattr(ctx.content, 'version', '?')})")
-                    missing = [s.name for s in self.flows[name].steps if s.name not in cached.steps] \
-                        if name in self.flows else []
-                    if missing:
-                        raise FlowContentError(f"flows/{name}.yaml: steps {', '.join(missing)} have no wording")
-                except FlowContentError as exc:
-                    log.error("live flow wording unusable, using the startup copy: %s", exc)
-                    cached = self.wordings[name]
-                if len(self._cache) > 32:
-                    self._cache.clear()
-                self._cache[cache_key] = cached
-            return cached
-        return self.wordings[name]
+        wording = ctx.content.flow(name)
+        if wording is None:
+            raise KeyError(f"content version {ctx.content.version} has no wording for flow {name!r}")
+        return wording
+
+    def can_start(self, ctx: "Context", name: str) -> bool:
+        """Whether flow ``name`` is registered and the live content version words it."""
+        return name in self.flows and ctx.content.flow(name) is not None
 
     def marker_key(self, openid: str) -> str:
         return self.keys("flowmark", openid)

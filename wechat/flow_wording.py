@@ -1,34 +1,27 @@
-"""What a conversation flow says: ``content/flows/<name>.yaml`` read into ``FlowWording``.
+"""What a conversation flow says: every text in every language, each step's question, hint, label and
+choices, the command words (cancel, back, skip, confirm) and the consent text's version.
 
-Every text in every language, each step's question, hint, label and choices, the command words
-(cancel, back, skip, confirm) and the consent text's version.
+Built once per content version from ``content/flows/<name>.yaml`` after the content checker accepted it
+(``library.compiled``), so the engine never validates wording while answering a message.
 
 Usage::
 
-    wordings = load_wordings("content")          # {"lead": FlowWording(...)}; raises FlowContentError
-    wordings["lead"].text("start", "en")
+    wording = content.flow("lead")               # FlowWording, or None when the version has no such flow
+    wording.text("start", "en"); wording.steps["name"].ask["zh"]; wording.command("取消") == "cancel"
 """
 from __future__ import annotations
 
-import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
-import yaml
-
-from wechat.language import LANGUAGES
 from wechat.validators import Choice, normalize
 
-_DEFAULT_COMMANDS = {
-    "cancel": ["取消", "cancel"], "back": ["返回", "back"], "skip": ["跳过", "skip"],
-    "confirm": ["确认", "confirm", "yes", "ok"],
-}
-_REQUIRED_TEXTS = ("start", "resume", "summary", "confirm_invalid", "skipped", "stuck", "stuck_required",
-                   "not_skippable", "back_at_start", "text_only", "cancelled", "expired")
+_TRAILING = " .。!！"
 
 
-class FlowContentError(ValueError):
-    """A flow's wording file is missing something the engine needs; names the file and the gap."""
+def _command_key(text: str) -> str:
+    return normalize(text).casefold().strip(_TRAILING)
 
 
 @dataclass(frozen=True)
@@ -51,76 +44,26 @@ class FlowWording:
     consent_version: str = ""
     consent_text: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def build(cls, name: str, texts: Mapping[str, Mapping[str, str]], steps: Iterable[StepWording],
+              commands: Mapping[str, Iterable[str]], consent_version: str = "",
+              consent_text: Mapping[str, str] | None = None) -> "FlowWording":
+        """From checked content: command words are kept in the form a follower's text is compared in."""
+        return cls(name, {k: dict(v) for k, v in texts.items()}, {s.name: s for s in steps},
+                   {k: frozenset(_command_key(w) for w in words) for k, words in commands.items()},
+                   consent_version, dict(consent_text or {}))
+
     def text(self, key: str, lang: str, **fmt: Any) -> str:
         variants = self.texts.get(key) or {}
         value = variants.get(lang) or next(iter(variants.values()), "")
         return value.format(**fmt) if fmt else value
 
     def command(self, text: str) -> str | None:
-        key = normalize(text).casefold().strip(" .。!！")
+        key = _command_key(text)
         for name in ("cancel", "back", "skip"):
             if key in self.commands.get(name, ()):
                 return name
         return None
 
     def is_confirm(self, text: str) -> bool:
-        return normalize(text).casefold().strip(" .。!！") in self.commands.get("confirm", ())
-
-    @classmethod
-    def from_dict(cls, name: str, raw: Mapping[str, Any], source: str = "") -> "FlowWording":
-        where = source or name
-        texts = {k: _variants(v, f"{where}: {k}") for k, v in raw.items()
-                 if k not in ("steps", "commands", "consent")}
-        missing = [k for k in _REQUIRED_TEXTS if k not in texts]
-        if missing:
-            raise FlowContentError(f"{where}: missing {', '.join(missing)}")
-        steps = {}
-        for step, spec in (raw.get("steps") or {}).items():
-            spec = spec or {}
-            for part in ("ask", "invalid"):
-                if part not in spec:
-                    raise FlowContentError(f"{where}: steps.{step}.{part} is missing")
-            choices = tuple(Choice.from_content(c) for c in spec.get("choices") or ())
-            for choice in choices:
-                if set(LANGUAGES) - set(choice.labels):
-                    raise FlowContentError(f"{where}: steps.{step}.choices {choice.id} needs {', '.join(LANGUAGES)}")
-            steps[step] = StepWording(step, _variants(spec.get("label") or {l: step for l in LANGUAGES},
-                                                      f"{where}: steps.{step}.label"),
-                                      _variants(spec["ask"], f"{where}: steps.{step}.ask"),
-                                      _variants(spec["invalid"], f"{where}: steps.{step}.invalid"), choices)
-        commands = {k: frozenset(normalize(w).casefold() for w in words)
-                    for k, words in {**_DEFAULT_COMMANDS, **(raw.get("commands") or {})}.items()}
-        consent = raw.get("consent") or {}
-        consent_text = _variants(consent["text"], f"{where}: consent.text") if consent.get("text") else {}
-        return cls(name, texts, steps, commands, str(consent.get("version") or ""), consent_text)
-
-
-def _variants(value: Any, where: str) -> dict[str, str]:
-    if not isinstance(value, Mapping):
-        raise FlowContentError(f"{where}: expected one text per language ({', '.join(LANGUAGES)})")
-    missing = [lang for lang in LANGUAGES if not str(value.get(lang) or "").strip()]
-    if missing:
-        raise FlowContentError(f"{where}: missing {', '.join(missing)}")
-    return {lang: str(value[lang]) for lang in LANGUAGES}
-
-
-def load_wordings(content_dir: str) -> dict[str, FlowWording]:
-    """Every ``content/flows/*.yaml``, validated; raises ``FlowContentError`` naming the file."""
-    directory = os.path.join(content_dir, "flows")
-    wordings: dict[str, FlowWording] = {}
-    if not os.path.isdir(directory):
-        return wordings
-    for filename in sorted(os.listdir(directory)):
-        if not filename.endswith((".yaml", ".yml")):
-            continue
-        path = os.path.join(directory, filename)
-        with open(path, encoding="utf-8") as fh:
-            try:
-                raw = yaml.safe_load(fh) or {}
-            except yaml.YAMLError as exc:
-                raise FlowContentError(f"{path}: {exc}") from None
-        name = os.path.splitext(filename)[0]
-        wordings[name] = FlowWording.from_dict(name, raw, path)
-    return wordings
-
-
+        return _command_key(text) in self.commands.get("confirm", ())

@@ -17,18 +17,10 @@ import difflib
 from typing import Any
 
 from wechat.api_client import APIClient, WeChatAPIError
+from wechat.limits import (MENU_KEY_BYTES, MENU_SUB_BUTTONS, MENU_SUB_NAME_BYTES, MENU_TOP_BUTTONS,
+                           MENU_TOP_NAME_BYTES, MENU_URL_BYTES)
 
 MenuSet = dict[str, Any]
-
-# WeChat custom menu limits (mp docs "自定义菜单/创建接口"): 1-3 top-level buttons, up to 5 sub-buttons each;
-# names up to 16 bytes at the top, 60 bytes for sub-buttons (older docs said 40); keys up to 128 bytes;
-# urls up to 1024 bytes.
-MAX_TOP = 3
-MAX_SUB = 5
-TOP_NAME_BYTES = 16
-SUB_NAME_BYTES = 60
-KEY_BYTES = 128
-URL_BYTES = 1024
 
 # Button types and the field each one needs besides the name.
 KEY_TYPES = {"click", "scancode_push", "scancode_waitmsg", "pic_sysphoto", "pic_photo_or_album", "pic_weixin",
@@ -111,7 +103,7 @@ def _check_button(button: Any, where: str, top: bool, problems: list[str]) -> No
         problems.append(f"{where}: must be an object")
         return
     name = button.get("name")
-    limit = TOP_NAME_BYTES if top else SUB_NAME_BYTES
+    limit = MENU_TOP_NAME_BYTES if top else MENU_SUB_NAME_BYTES
     if not isinstance(name, str) or not name.strip():
         problems.append(f"{where}.name: required")
     elif _nbytes(name) > limit:
@@ -123,8 +115,8 @@ def _check_button(button: Any, where: str, top: bool, problems: list[str]) -> No
         if not isinstance(subs, list):
             problems.append(f"{where}.sub_button: must be a list")
             return
-        if len(subs) > MAX_SUB:
-            problems.append(f"{where}.sub_button: {len(subs)} sub-buttons, WeChat allows {MAX_SUB}")
+        if len(subs) > MENU_SUB_BUTTONS:
+            problems.append(f"{where}.sub_button: {len(subs)} sub-buttons, WeChat allows {MENU_SUB_BUTTONS}")
         for j, sub in enumerate(subs):
             _check_button(sub, f"{where}.sub_button[{j}]", False, problems)
         return
@@ -138,22 +130,22 @@ def _check_button(button: Any, where: str, top: bool, problems: list[str]) -> No
         if not button.get(field):
             problems.append(f"{where}.{field}: required for type {kind}")
     key = button.get("key")
-    if isinstance(key, str) and _nbytes(key) > KEY_BYTES:
-        problems.append(f"{where}.key: {_nbytes(key)} bytes, WeChat allows {KEY_BYTES}")
+    if isinstance(key, str) and _nbytes(key) > MENU_KEY_BYTES:
+        problems.append(f"{where}.key: {_nbytes(key)} bytes, WeChat allows {MENU_KEY_BYTES}")
     url = button.get("url")
     if isinstance(url, str) and url:
         if not url.startswith(("http://", "https://")):
             problems.append(f"{where}.url: must start with http:// or https://")
-        elif _nbytes(url) > URL_BYTES:
-            problems.append(f"{where}.url: {_nbytes(url)} bytes, WeChat allows {URL_BYTES}")
+        elif _nbytes(url) > MENU_URL_BYTES:
+            problems.append(f"{where}.url: {_nbytes(url)} bytes, WeChat allows {MENU_URL_BYTES}")
 
 
 def _check_buttons(buttons: Any, where: str, problems: list[str]) -> None:
     if not isinstance(buttons, list) or not buttons:
         problems.append(f"{where}: at least one button is required")
         return
-    if len(buttons) > MAX_TOP:
-        problems.append(f"{where}: {len(buttons)} top-level buttons, WeChat allows {MAX_TOP}")
+    if len(buttons) > MENU_TOP_BUTTONS:
+        problems.append(f"{where}: {len(buttons)} top-level buttons, WeChat allows {MENU_TOP_BUTTONS}")
     for i, button in enumerate(buttons):
         _check_button(button, f"{where}[{i}]", True, problems)
 
@@ -291,13 +283,14 @@ def render_menu(menus: MenuSet) -> list[str]:
     return lines
 
 
-def diff_menus(current: MenuSet, desired: MenuSet) -> list[str]:
-    """Unified-diff lines from what WeChat has to what we want; empty when they are the same."""
+def diff_menus(current: MenuSet, desired: MenuSet, current_label: str = "WeChat (current)",
+               desired_label: str = "desired") -> list[str]:
+    """Unified-diff lines from ``current`` (by default what WeChat has) to ``desired``; empty when the same."""
     before, after = normalize(current), normalize(desired)
     if before == after:
         return []
     return [line.rstrip("\n") for line in
-            difflib.unified_diff(render_menu(before), render_menu(after), "WeChat (current)", "desired",
+            difflib.unified_diff(render_menu(before), render_menu(after), current_label, desired_label,
                                  lineterm="", n=2)]
 
 

@@ -13,13 +13,8 @@ from dataclasses import dataclass, field
 
 from wechatpy import replies as wx
 
+from wechat.limits import NEWS_ARTICLES_FOLLOWER_MESSAGE, NEWS_ARTICLES_OTHER, TEXT_BYTES
 from wechat.messages import Message
-
-# WeChat truncates or rejects text replies over 2048 bytes of UTF-8 Content.
-TEXT_LIMIT_BYTES = 2048
-# News: one article when answering a follower's message, up to 8 for events such as subscribe or a menu click.
-NEWS_LIMIT_FOLLOWER_MESSAGE = 1
-NEWS_LIMIT_OTHER = 8
 
 
 @dataclass(frozen=True)
@@ -101,7 +96,7 @@ def _is_joiner(ch: str) -> bool:
     return ch in "\u200d\ufe0e\ufe0f" or unicodedata.combining(ch) > 0 or 0x1F3FB <= ord(ch) <= 0x1F3FF
 
 
-def split_text(text: str, limit: int = TEXT_LIMIT_BYTES) -> tuple[str, str]:
+def split_text(text: str, limit: int = TEXT_BYTES) -> tuple[str, str]:
     """Split ``text`` so the head is at most ``limit`` UTF-8 bytes, never inside a character or emoji sequence.
 
     Prefers to cut at a line break or space in the last fifth of the head.
@@ -128,12 +123,13 @@ def fit_text(content: str, more_hint: str) -> tuple[str, str]:
     if not rest:
         return head, ""
     hint = "\n\n" + more_hint
-    head, extra = split_text(content, TEXT_LIMIT_BYTES - len(hint.encode("utf-8")))
+    head, extra = split_text(content, TEXT_BYTES - len(hint.encode("utf-8")))
     return head.rstrip() + hint, extra
 
 
 def article_limit(message: Message) -> int:
-    return NEWS_LIMIT_FOLLOWER_MESSAGE if message.from_follower else NEWS_LIMIT_OTHER
+    # One news card when answering a follower's message, up to 8 for subscribe, menu clicks and scans.
+    return NEWS_ARTICLES_FOLLOWER_MESSAGE if message.from_follower else NEWS_ARTICLES_OTHER
 
 
 def render(reply: Reply | None, message: Message, *, more_hint: str = "Reply MORE for the rest.",

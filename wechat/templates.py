@@ -26,12 +26,12 @@ import redis as redis_lib
 
 from wechat.api_client import APIClient, WeChatAPIError
 from wechat.jobs import enqueue, is_final_attempt, job, runtime
+from wechat.limits import TEMPLATE_FIELD_CHARS
 from wechat.redis_conn import Keys
 
-# Since May 2023 every template field value is at most 20 characters; the first/remark lines and colours are
-# gone (WeChat ignores or refuses them). Typed keywords (from the class-template library) are named
-# <type><n>, e.g. thing1, time2, and WeChat answers 47003 when a value does not fit its type.
-MAX_CHARS = 20
+# Since May 2023 every template field value is at most 20 characters (wechat/limits.py); the first/remark lines
+# and colours are gone (WeChat ignores or refuses them). Typed keywords (from the class-template library) are
+# named <type><n>, e.g. thing1, time2, and WeChat answers 47003 when a value does not fit its type.
 RETIRED_FIELDS = {"first", "remark"}
 STATUS_TTL = 30 * 24 * 3600
 TEMPLATE_PATH = "message/template/send"
@@ -41,7 +41,7 @@ _DATE = r"\d{4}(?:-\d{1,2}-\d{1,2}|/\d{1,2}/\d{1,2}|年\d{1,2}月\d{1,2}日)"
 _TIME = r"\d{1,2}:\d{2}(?::\d{2})?"
 # type -> (max characters, pattern or None, what WeChat expects)
 FIELD_RULES: dict[str, tuple[int | None, re.Pattern[str] | None, str]] = {
-    "thing": (20, None, "text up to 20 characters"),
+    "thing": (TEMPLATE_FIELD_CHARS, None, f"text up to {TEMPLATE_FIELD_CHARS} characters"),
     "number": (32, re.compile(r"-?\d+(?:\.\d+)?"), "a number"),
     "letter": (32, re.compile(r"[A-Za-z]+"), "letters only"),
     "symbol": (5, re.compile(r"[^\w\s]+"), "symbols only"),
@@ -113,6 +113,15 @@ def field_type(key: str) -> str | None:
     return None
 
 
+def fit_field(key: str, text: str) -> str:
+    """``text`` cut to WeChat's 20 characters, for ``thing`` and untyped (free-text) fields only: a cut number or
+    time would be wrong rather than short, so those are left for ``check_field`` to refuse."""
+    text = text.strip()
+    if field_type(key) in (None, "thing") and len(text) > TEMPLATE_FIELD_CHARS:
+        return text[: TEMPLATE_FIELD_CHARS - 1] + "…"
+    return text
+
+
 def check_field(key: str, value: Any) -> str | None:
     """Why WeChat would refuse ``value`` for ``key``, or None when it fits."""
     if key in RETIRED_FIELDS:
@@ -123,8 +132,8 @@ def check_field(key: str, value: Any) -> str | None:
         value = value.get("value")
     if not isinstance(value, str) or not value.strip():
         return f"{key}: a non-empty value is required"
-    if len(value) > MAX_CHARS:
-        return f"{key}: {len(value)} characters, WeChat allows {MAX_CHARS}"
+    if len(value) > TEMPLATE_FIELD_CHARS:
+        return f"{key}: {len(value)} characters, WeChat allows {TEMPLATE_FIELD_CHARS}"
     kind = field_type(key)
     if kind is None:
         return None
@@ -186,10 +195,7 @@ def message_from_config(config: dict[str, Any], touser: str, values: dict[str, A
     text), since a cut number or time would be wrong rather than short."""
     data: dict[str, str] = {}
     for key, pattern in (config.get("fields") or {}).items():
-        text = Formatter().vformat(_pattern_for(pattern, language), (), _Defaulting(values)).strip()
-        if field_type(key) in (None, "thing") and len(text) > MAX_CHARS:
-            text = text[: MAX_CHARS - 1] + "…"
-        data[key] = text
+        data[key] = fit_field(key, Formatter().vformat(_pattern_for(pattern, language), (), _Defaulting(values)))
     url = config.get("url")
     return TemplateMessage(touser=touser, template_id=str(config.get("template_id", "")), data=data,
                            url=Formatter().vformat(str(url), (), _Defaulting(values)) if url else None,

@@ -22,6 +22,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
         value = getattr(settings, field)
         if isinstance(value, tuple):
             value = ",".join(value)
+        elif isinstance(value, dict):
+            value = ",".join(f"{k}={v}" for k, v in value.items())
         if value not in ("", None):
             env[env_name] = str(value)
     env["PYTHONPATH"] = str(ROOT)
