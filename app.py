@@ -26,6 +26,7 @@ from leads.durability import warn_without_aof
 from leads.intake import LeadIntake
 from leads.store import LeadStore
 from library.live import ContentLibrary
+from privacy.aof import settle_seconds
 from privacy.erasure import Erasure
 from wechat.bot import Bot, FinishHook
 from wechat.custom_messages import CustomQuota, interaction_windows
@@ -80,7 +81,8 @@ def build_flows(settings: Settings, redis: redis_lib.Redis, keys: Keys) -> FlowE
 def finish_hooks(settings: Settings, redis: redis_lib.Redis, keys: Keys, flows: FlowEngine) -> list[FinishHook]:
     """What rides each message's finish round trip, in order."""
     hooks: list[FinishHook] = [
-        Analytics(keys).record,            # per-day counters
+        Analytics(keys, unmatched_days=settings.unmatched_retention_days,
+                  unmatched_cap=settings.unmatched_samples_per_day).record,   # per-day counters
         flows.keep_expiry_marker,          # tell a follower later why their expired form went nowhere
         delivery_results(keys),            # TEMPLATESENDJOBFINISH: did the template message arrive?
     ]
@@ -108,7 +110,8 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
     flows = build_flows(settings, redis, keys)
     lead_store = LeadStore(redis, keys)
     make_context = functools.partial(Context, leads=LeadIntake(lead_store),
-                                     privacy=Erasure(redis, keys, lead_store, flows))
+                                     privacy=Erasure(redis, keys, lead_store, flows,
+                                                     aof_settle=settle_seconds(settings)))
     bot = Bot(settings, redis, router or build_router(), library, make_context=make_context, flows=flows,
               enqueue=JobQueue(redis, settings, job_retries).put,
               finish_hooks=finish_hooks(settings, redis, keys, flows))

@@ -6,6 +6,11 @@ Per day (China time, UTC+8, no DST), under the key prefix:
 ``stats:<day>:unmatched`` sorted set of texts nothing answered (digits and emails masked, never an openid),
 ``stats:<day>:followers`` HyperLogLog of openids (it keeps hashed registers only; no openid can be read back).
 
+Counters are kept 400 days (year-on-year reports). Unmatched texts are what followers typed, sometimes about
+themselves ("I am Zhang Wei from ..."), so they are kept ``unmatched_days`` (default 30: they are deleted at
+most that long after they were typed) and at most ``unmatched_cap`` distinct texts per day (default 500,
+the rarest dropped first), as the privacy notice in content/messages.yaml says.
+
 Usage::
 
     analytics = Analytics(Keys("wxbot:"))
@@ -29,9 +34,9 @@ if TYPE_CHECKING:
 
 CHINA = dt.timezone(dt.timedelta(hours=8))   # the account's day; China has no daylight saving time
 RETENTION_S = 400 * 86400                      # a year of history plus a margin for year-on-year reports
-UNMATCHED_KEPT = 500                           # per day; the rarest are dropped first
+UNMATCHED_DAYS = 30                            # unmatched texts are deleted this many days after their day began
+UNMATCHED_KEPT = 500                           # distinct unmatched texts per day; the rarest are dropped first
 UNMATCHED_MAX_CHARS = 60
-TRIM_EVERY = 50                                # unmatched writes between two trims (per process)
 FOLLOWERS_REMEMBERED = 50_000                  # openids this process already counted today (memory only)
 # Both masks run in linear time whatever the text: each run of candidate characters is taken whole
 # (possessive) and judged once, so no start position rescans the text (the old patterns backtracked
@@ -48,6 +53,11 @@ def today(now: dt.datetime | None = None) -> dt.date:
 def day_key(keys: Keys, day: dt.date, suffix: str = "") -> str:
     """``stats:<day>`` and its ``:followers`` / ``:unmatched`` companions."""
     return keys("stats", day.isoformat(), *((suffix,) if suffix else ()))
+
+
+def unmatched_expiry(day: dt.date, days: int) -> int:
+    """When ``day``'s unmatched texts are deleted: ``days`` after the day began, so none is kept longer."""
+    return int(dt.datetime.combine(day, dt.time.min, CHINA).timestamp()) + days * 86400
 
 
 def mask(text: str) -> str:
@@ -80,15 +90,17 @@ def labels(ctx: "Context") -> list[str]:
 class Analytics:
     """Counters for one account. ``record`` is the FinishHook; ``report`` reads a date range back."""
 
-    def __init__(self, keys: Keys, clock: Any = None):
+    def __init__(self, keys: Keys, clock: Any = None, *, unmatched_days: int = UNMATCHED_DAYS,
+                 unmatched_cap: int = UNMATCHED_KEPT):
         self.keys = keys
         self.clock = clock or (lambda: dt.datetime.now(CHINA))
-        # Per-process memory so a message costs as little as possible: followers already counted today,
-        # and how many unmatched texts were written since the sample was last trimmed.
+        self.unmatched_days = unmatched_days
+        self.unmatched_cap = unmatched_cap
+        # Per-process memory so a message costs as little as possible: followers already counted today.
         self._day: dt.date | None = None
         self._day_keys: tuple[str, str, str] = ("", "", "")
+        self._unmatched_expires_at = 0
         self._followers_seen: set[str] = set()
-        self._unmatched_writes = 0
         self._expiring: set[str] = set()      # today's keys this process already gave a TTL
 
     def day_key(self, day: dt.date, suffix: str = "") -> str:
@@ -103,6 +115,7 @@ class Analytics:
         if day != self._day:
             self._day, self._followers_seen, self._expiring = day, set(), set()
             self._day_keys = (self.day_key(day), self.day_key(day, "followers"), self.day_key(day, "unmatched"))
+            self._unmatched_expires_at = unmatched_expiry(day, self.unmatched_days)
         openid = ctx.message.openid
         if openid in self._followers_seen:
             openid = ""
@@ -110,12 +123,7 @@ class Analytics:
             if len(self._followers_seen) >= FOLLOWERS_REMEMBERED:
                 self._followers_seen.clear()
             self._followers_seen.add(openid)
-        text, trim = "", 0
-        if ctx.outcome.search == "miss":
-            text = mask(ctx.message.content)
-            if text:
-                self._unmatched_writes += 1
-                trim = UNMATCHED_KEPT if self._unmatched_writes % TRIM_EVERY == 0 else 0
+        text = mask(ctx.message.content) if ctx.outcome.search == "miss" else ""
         counters, followers, unmatched = self._day_keys
         for label in labels(ctx):
             pipe.hincrby(counters, label, 1)
@@ -124,10 +132,12 @@ class Analytics:
             pipe.pfadd(followers, openid)
             touched.append(followers)
         if text:
+            # A hard cap: every write is followed by its trim (a pipelined command, no extra round trip).
             pipe.zincrby(unmatched, 1, text)
-            if trim:
-                pipe.zremrangebyrank(unmatched, 0, -(trim + 1))
-            touched.append(unmatched)
+            pipe.zremrangebyrank(unmatched, 0, -(self.unmatched_cap + 1))
+            if unmatched not in self._expiring:   # the same instant from every process: the day's deadline
+                pipe.expireat(unmatched, self._unmatched_expires_at)
+                self._expiring.add(unmatched)
         for key in touched:
             if key not in self._expiring:      # once per key, day and process (no NX: Redis 6.2 lacks it)
                 pipe.expire(key, RETENTION_S)

@@ -14,8 +14,6 @@ to the CRM: delivered, redelivered, missing. Exit status 1 when a duplicate or a
 from __future__ import annotations
 
 import argparse
-import hashlib
-import hmac
 import itertools
 import json
 import os
@@ -37,6 +35,7 @@ import redis as redis_lib  # noqa: E402
 import requests  # noqa: E402
 
 from tests.support.leads import cleanup  # noqa: E402  (deletes the run's keys and RQ's for its queues)
+from tests.support.leads import readme_verify  # noqa: E402  (the check README gives CRM developers)
 from leads import LeadStore  # noqa: E402
 from wechat.redis_conn import Keys  # noqa: E402
 from devtools.simulator import Follower, HttpTransport  # noqa: E402
@@ -66,12 +65,12 @@ class Receiver:
         self.by_key: dict[str, int] = defaultdict(int)
         self.bad_signatures = 0
         receiver = self
+        verify = readme_verify()
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                good = hmac.compare_digest(hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest(),
-                                           self.headers.get("X-Signature-SHA256", ""))
+                good = verify(SECRET, self.headers, body)
                 with receiver.lock:
                     if good:
                         receiver.by_key[self.headers.get("Idempotency-Key", "")] += 1

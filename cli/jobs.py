@@ -9,6 +9,8 @@ from cli.services import services
 from leads import RENAMED_JOBS
 from leads.alerts import open_live_content
 from leads.delivery import start_reconciler
+from privacy.aof import start_aof_rewriter
+from privacy.retention import start_retention
 from wechat.jobs import dead_letters, retry_all_dead_letters, retry_dead_letter, run_worker
 
 
@@ -19,10 +21,18 @@ from wechat.jobs import dead_letters, retry_all_dead_letters, retry_dead_letter,
 def worker_command(burst: bool) -> None:
     """Run the job worker (template and customer-service messages, CRM delivery) with its scheduler."""
     settings = services().settings
-    if not burst:
-        start_reconciler(settings)   # re-queue leads whose delivery job vanished, once a minute
-    open_live_content(settings, services().redis)   # loaded once here; forked work horses inherit it
-    run_worker(settings, burst=burst, renames=RENAMED_JOBS)
+    housekeeping = [] if burst else [
+        start_reconciler(settings),    # re-queue leads whose delivery job vanished, once a minute
+        start_retention(settings),     # erase leads older than LEADS_RETENTION_DAYS, hourly
+        start_aof_rewriter(settings),  # erased data leaves Redis's append-only file (at most one rewrite an hour)
+    ]
+    try:
+        open_live_content(settings, services().redis)   # loaded once here; forked work horses inherit it
+        run_worker(settings, burst=burst, renames=RENAMED_JOBS)
+    finally:                           # SIGTERM ends run_worker (RQ's warm shutdown); then the timers stop
+        stopped = [task.name for task in housekeeping if task.stop()]
+        if housekeeping:
+            click.echo(f"worker stopped; periodic tasks stopped: {', '.join(stopped) or 'none'}", err=True)
 
 
 @click.group("jobs", cls=AppGroup)

@@ -36,6 +36,10 @@ ENV_VARS: dict[str, str] = {
     "WECHAT_TEMPLATE_IDS": "template_ids",
     "CONSOLE_PASSWORD": "console_password",
     "SECRET_KEY": "secret_key",
+    "LEADS_RETENTION_DAYS": "leads_retention_days",
+    "UNMATCHED_RETENTION_DAYS": "unmatched_retention_days",
+    "UNMATCHED_SAMPLES_PER_DAY": "unmatched_samples_per_day",
+    "REDIS_AOF_REWRITE_INTERVAL_SECONDS": "aof_rewrite_interval",
 }
 FIELD_TO_ENV = {field: env for env, field in ENV_VARS.items()}
 
@@ -78,6 +82,12 @@ class Settings(BaseModel):
     template_ids: dict[str, str] = Field(default_factory=dict)
     console_password: str = ""
     secret_key: str = ""
+    # Privacy promises (content/messages.yaml "privacy", the lead form's consent text): keep them in step.
+    leads_retention_days: int = Field(default=730, ge=1, le=36500)      # a lead is erased this long after it came
+    unmatched_retention_days: int = Field(default=30, ge=1, le=400)    # unanswered texts typed by followers
+    unmatched_samples_per_day: int = Field(default=500, ge=1, le=100_000)
+    # After an erasure the worker rewrites Redis's append-only file, at most once per this many seconds.
+    aof_rewrite_interval: int = Field(default=3600, ge=1, le=7 * 86400)
 
     @field_validator("wechat_token")
     @classmethod

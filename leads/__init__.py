@@ -1,6 +1,6 @@
 """Leads: durable capture (Redis stream + current view), CRM webhook delivery, template alerts, export."""
 from leads.alerts import send_lead_alerts
-from leads.delivery import deliver_erasure, deliver_lead, enqueue_delivery, reconcile, retry_lead
+from leads.delivery import deliver_erasure, deliver_lead, enqueue_delivery, enqueue_erasure, reconcile, retry_lead
 from leads.intake import LeadIntake, alerts_job_id, delivery_job_id, erasure_job_id
 from leads.store import Capture, Lead, LeadStore
 
@@ -11,5 +11,6 @@ RENAMED_JOBS = {
     "wechat.leads.delivery.deliver_erasure": "leads.delivery.deliver_erasure",
 }
 
-__all__ = ["RENAMED_JOBS", "Capture", "Lead", "LeadIntake", "LeadStore", "alerts_job_id", "deliver_erasure", "deliver_lead",
-           "delivery_job_id", "enqueue_delivery", "erasure_job_id", "reconcile", "retry_lead", "send_lead_alerts"]
+__all__ = ["RENAMED_JOBS", "Capture", "Lead", "LeadIntake", "LeadStore", "alerts_job_id", "deliver_erasure",
+           "deliver_lead", "delivery_job_id", "enqueue_delivery", "enqueue_erasure", "erasure_job_id", "reconcile",
+           "retry_lead", "send_lead_alerts"]

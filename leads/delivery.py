@@ -2,9 +2,14 @@
 
 The receiver gets ``POST LEADS_WEBHOOK_URL`` with a JSON body and these headers::
 
-    X-Signature-SHA256: hex HMAC-SHA256 of the raw body under LEADS_WEBHOOK_SECRET
-    Idempotency-Key:    {lead_id}-r{revision}   (the same on every attempt of one revision)
+    X-Signature-Timestamp: Unix seconds when this attempt was signed (every attempt is signed afresh)
+    X-Signature-SHA256:    hex HMAC-SHA256 of "{timestamp}.{raw body}" under LEADS_WEBHOOK_SECRET
+    Idempotency-Key:       {lead_id}-r{revision}   (the same on every attempt of one revision)
     X-Lead-Id, X-Lead-Revision
+
+Signing the timestamp with the body (as Stripe does) lets a receiver refuse a captured delivery replayed
+later: it checks the signature and that the timestamp is within a few minutes of its clock (README shows
+the check). Deliveries signed over the body alone are no longer sent (see README for receivers).
 
 Any 2xx means delivered; anything else (or no answer) is retried with exponential backoff
 (``DELIVERY_SCHEDULE``: 30 s doubling to 1 h, about 26 h in all), then the lead is a dead letter that
@@ -21,7 +26,6 @@ import hashlib
 import hmac
 import json
 import logging
-import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -31,7 +35,7 @@ import requests
 from rq import Retry
 
 from config import Settings
-from leads.intake import delivery_job_id
+from leads.intake import delivery_job_id, erasure_job_id
 from leads.store import Lead, LeadStore
 from wechat import jobs
 from wechat.redis_conn import Keys, connect
@@ -81,16 +85,20 @@ def payload(lead: Lead) -> dict[str, Any]:
     }
 
 
-def sign(secret: str, body: bytes) -> str:
-    """Hex HMAC-SHA256 of ``body``; receivers compare it with ``hmac.compare_digest``."""
-    return hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """Hex HMAC-SHA256 of ``{timestamp}.{body}``; receivers compare it with ``hmac.compare_digest``."""
+    return hmac.new(secret.encode("utf-8"), b"%d.%s" % (timestamp, body), hashlib.sha256).hexdigest()
 
 
-def signed_request(settings: Settings, lead_id: str, revision: int, body_obj: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+def signed_request(settings: Settings, lead_id: str, revision: int, body_obj: dict[str, Any], *,
+                   now: float | None = None) -> tuple[bytes, dict[str, str]]:
+    """The body and headers of one attempt, signed at ``now`` (default: the current time)."""
     body = json.dumps(body_obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    timestamp = int(time.time() if now is None else now)
     headers = {
         "Content-Type": "application/json; charset=utf-8",
-        "X-Signature-SHA256": sign(settings.leads_webhook_secret, body),
+        "X-Signature-Timestamp": str(timestamp),
+        "X-Signature-SHA256": sign(settings.leads_webhook_secret, timestamp, body),
         "Idempotency-Key": f"{lead_id}-r{revision}",
         "X-Lead-Id": lead_id,
         "X-Lead-Revision": str(revision),
@@ -185,6 +193,11 @@ def enqueue_delivery(redis: redis_lib.Redis, settings: Settings, lead_id: str, r
     return rq_id
 
 
+def enqueue_erasure(redis: redis_lib.Redis, settings: Settings, lead_id: str) -> str:
+    """Queue the CRM's erasure notice for ``lead_id`` outside a message (retention, console); idempotent."""
+    return jobs.enqueue(redis, settings, deliver_erasure, {"lead_id": lead_id}, job_id=erasure_job_id(lead_id))
+
+
 def retry_lead(redis: redis_lib.Redis, settings: Settings, lead_id: str, *,
                schedule: Sequence[float] | None = None) -> str | None:
     """Manual retry of a lead (dead letter or stuck): a fresh job with a fresh schedule; None if unknown/erased."""
@@ -241,28 +254,18 @@ def requeue_stale(redis: redis_lib.Redis, settings: Settings) -> None:
 
 
 def start_reconciler(settings: Settings, interval: float = 60.0,
-                     older_than: float = STALE_OUTBOX_S) -> threading.Event:
-    """Run ``reconcile`` every ``interval`` seconds in a daemon thread of the worker process.
+                     older_than: float = STALE_OUTBOX_S) -> jobs.Periodic:
+    """Run ``reconcile`` every ``interval`` seconds in a thread of the worker process; ``stop()`` ends it.
 
     A lead whose job vanished (e.g. Redis lost the queue but kept the lead) is re-queued without an
-    operator. A Redis lock lets only one of several workers reconcile per interval. Set the returned
-    event to stop the thread.
+    operator. A Redis lock lets only one of several workers reconcile per interval.
     """
     redis = connect(settings)
-    lock_key = Keys(settings.key_prefix)("leads", "reconciling")
 
-    stop = threading.Event()
+    def run() -> None:
+        done = reconcile(redis, settings, older_than=older_than)
+        if done["requeued"] or done["dead"]:
+            log.info("reconciled leads: %d re-queued, %d dead-lettered", len(done["requeued"]), len(done["dead"]))
 
-    def loop() -> None:
-        while not stop.wait(interval):
-            try:
-                if redis.set(lock_key, "1", nx=True, ex=max(1, int(interval) - 1)):
-                    done = reconcile(redis, settings, older_than=older_than)
-                    if done["requeued"] or done["dead"]:
-                        log.info("reconciled leads: %d re-queued, %d dead-lettered",
-                                 len(done["requeued"]), len(done["dead"]))
-            except Exception:  # a Redis outage must not end the thread; try again next interval
-                log.warning("lead reconcile failed; will retry", exc_info=True)
-
-    threading.Thread(target=loop, name="lead-reconciler", daemon=True).start()
-    return stop
+    return jobs.Periodic("lead-reconciler", interval, run, redis=redis,
+                         lock_key=Keys(settings.key_prefix)("leads", "reconciling")).start()

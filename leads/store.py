@@ -262,25 +262,68 @@ class LeadStore:
                     now = f"{self.clock():.3f}"
                     pipe.multi()
                     for lead_id, (entries, runs) in views.items():
-                        ids = [e for e in _s(entries).split(",") if e]
-                        if ids:
-                            pipe.xdel(self.k("log"), *ids)
-                        pipe.xadd(self.k("log"), {"kind": "tombstone", "lead": lead_id, "replaces": len(ids), "at": now})
-                        pipe.delete(self.k("lead", lead_id))
-                        pipe.hset(self.k("lead", lead_id), mapping={"id": lead_id, "state": DELETED,
-                                                                    "delivery": DELETED, "deleted_at": now})
-                        for run in (r for r in _s(runs).split(",") if r):
-                            pipe.delete(self.k("run", run))
-                        for index in ("index", "outbox", "dead"):
-                            pipe.zrem(self.k(index), lead_id)
+                        self._tombstone(pipe, lead_id, _s(entries), _s(runs), now)
                     pipe.delete(by_openid, self.k("recent", openid))
-                    pipe.xadd(self.k("audit"), {"event": "data.erased", "channel": channel, "leads": len(lead_ids),
-                                                "lead_ids": ",".join(lead_ids), "at": now})
+                    self._audit_erasure(pipe, lead_ids, channel, now)
                     pipe.execute()
                     return lead_ids
                 except redis_lib.WatchError:
                     continue
         raise RuntimeError("erasure kept racing with a new submission; try again")
+
+    def erase_leads(self, lead_ids: list[str], channel: str) -> list[str]:
+        """Erase these leads (e.g. past their retention) exactly as ``erase`` does; the follower's other
+        leads stay. Returns the ids that were active (erased now); all leave the indexes."""
+        if not lead_ids:
+            return []
+        lead_keys = [self.k("lead", lead_id) for lead_id in lead_ids]
+        for _ in range(5):
+            with self.redis.pipeline() as pipe:
+                try:
+                    pipe.watch(*lead_keys)
+                    views = {lead_id: [_s(v) for v in pipe.hmget(key, "state", "openid", "entries", "runs")]
+                             for lead_id, key in zip(lead_ids, lead_keys)}
+                    active = {lead_id: view for lead_id, view in views.items() if view[0] == "active"}
+                    openids = sorted({openid for _, openid, _, _ in active.values() if openid})
+                    if openids:      # a follower's lead of the last 24 h is "recent": that pointer goes too
+                        pipe.watch(*[self.k("recent", openid) for openid in openids])
+                    recent = {openid: _s(pipe.get(self.k("recent", openid))) for openid in openids}
+                    now = f"{self.clock():.3f}"
+                    pipe.multi()
+                    for lead_id, (_, openid, entries, runs) in active.items():
+                        self._tombstone(pipe, lead_id, entries, runs, now)
+                        if openid:
+                            pipe.srem(self.k("by-openid", openid), lead_id)
+                            if recent.get(openid) == lead_id:
+                                pipe.delete(self.k("recent", openid))
+                    for lead_id in set(lead_ids) - set(active):    # already erased: only stale index entries
+                        for index in ("index", "outbox", "dead"):
+                            pipe.zrem(self.k(index), lead_id)
+                    if active:
+                        self._audit_erasure(pipe, sorted(active), channel, now)
+                    pipe.execute()
+                    return sorted(active)
+                except redis_lib.WatchError:
+                    continue
+        raise RuntimeError("erasure kept racing with a new submission; try again")
+
+    def _tombstone(self, pipe: Any, lead_id: str, entries: str, runs: str, now: str) -> None:
+        """Queue one lead's erasure: its log entries become one tombstone, its view (and data key) goes."""
+        ids = [e for e in entries.split(",") if e]
+        if ids:
+            pipe.xdel(self.k("log"), *ids)
+        pipe.xadd(self.k("log"), {"kind": "tombstone", "lead": lead_id, "replaces": len(ids), "at": now})
+        pipe.delete(self.k("lead", lead_id))
+        pipe.hset(self.k("lead", lead_id), mapping={"id": lead_id, "state": DELETED, "delivery": DELETED,
+                                                    "deleted_at": now})
+        for run in (r for r in runs.split(",") if r):
+            pipe.delete(self.k("run", run))
+        for index in ("index", "outbox", "dead"):
+            pipe.zrem(self.k(index), lead_id)
+
+    def _audit_erasure(self, pipe: Any, lead_ids: list[str], channel: str, now: str) -> None:
+        pipe.xadd(self.k("audit"), {"event": "data.erased", "channel": channel, "leads": len(lead_ids),
+                                    "lead_ids": ",".join(lead_ids), "at": now})
 
     # -- reading --------------------------------------------------------------------------------
     def get(self, lead_id: str) -> Lead | None:
@@ -304,6 +347,10 @@ class LeadStore:
             lead = self.get(_s(lead_id))
             if lead is not None and lead.state == "active":
                 yield lead
+
+    def created_before(self, cutoff: float, limit: int = 100) -> list[str]:
+        """Ids of leads (active or not yet cleaned from the index) created before ``cutoff``, oldest first."""
+        return [_s(x) for x in self.redis.zrangebyscore(self.k("index"), "-inf", f"({cutoff}", start=0, num=limit)]
 
     def outbox(self, older_than: float | None = None, limit: int = 1000) -> list[str]:
         """Leads still waiting for delivery, optionally only those pending since before ``older_than``."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from analytics.counters import Analytics, mask, today
 
@@ -97,3 +98,30 @@ def test_report_command(app, make_follower, bot):
     assert f"  {day}       4 / 1" in week.output                     # per-day lines for a range
     bad = app.test_cli_runner().invoke(args=["analytics", "report", "--from", "2026-02-30"])
     assert bad.exit_code != 0 and "not a date" in bad.output
+
+
+def test_unmatched_texts_are_short_lived_and_other_counters_keep_400_days(bot, follower):
+    follower.send("I am Zhang Wei from qwerty corp")          # a miss: its text is sampled
+    day = today()
+    unmatched_ttl = bot.redis.ttl(Analytics(bot.keys).day_key(day, "unmatched"))
+    day_began = dt.datetime.combine(day, dt.time.min, dt.timezone(dt.timedelta(hours=8))).timestamp()
+    assert abs(unmatched_ttl - (day_began + 30 * 86400 - time.time())) <= 5   # 30 days after its day began
+    assert 300 * 86400 < bot.redis.ttl(Analytics(bot.keys).day_key(day)) <= 400 * 86400
+    assert 300 * 86400 < bot.redis.ttl(Analytics(bot.keys).day_key(day, "followers")) <= 400 * 86400
+
+
+def test_unmatched_retention_and_daily_cap_are_settings(make_settings, redis):
+    from app import create_app
+    from devtools.simulator import FlaskTransport, Follower
+
+    settings = make_settings(unmatched_retention_days=7, unmatched_samples_per_day=3)
+    app = create_app(settings, redis=redis)
+    follower = Follower(FlaskTransport(app.test_client()), settings.wechat_token, openid="o_cap_test", mode="plain")
+    key = Analytics(app.extensions["wxbot"].keys).day_key(today(), "unmatched")
+    for word in ("qwerty alpha", "qwerty bravo", "qwerty charlie", "qwerty delta", "qwerty echo", "qwerty foxtrot"):
+        follower.send(word)
+        assert redis.zcard(key) <= 3                           # a hard cap, after every message
+    follower.send("qwerty foxtrot")
+    assert redis.zcard(key) == 3
+    assert redis.zscore(key, "qwerty foxtrot") == 2            # the most frequent are kept
+    assert 0 < redis.ttl(key) <= 7 * 86400

@@ -6,13 +6,14 @@ import threading
 import time
 
 import pytest
+import requests
 
-from tests.support.leads import (Receiver, cleanup, follower_for, kill_worker, make_app, says, start_worker,
-                                 wait_for)
+from tests.support.leads import (Receiver, cleanup, follower_for, kill_worker, make_app, readme_verify, says,
+                                 start_worker, wait_for)
 from tests.support.redis_server import PrivateRedis
 from wechat import jobs
 from leads import LeadStore, reconcile
-from leads.delivery import default_schedule, deliver_lead, sign
+from leads.delivery import default_schedule, deliver_lead, sign, signed_request
 from wechat.redis_conn import Keys, connect
 
 SECRET = "crm-shared-secret"
@@ -81,7 +82,9 @@ def test_delivery_success_signed_with_idempotency_key(crm_settings, redis, recei
     assert delivered(redis, crm_settings, lead_id)
     [got] = receiver.received
     assert got.signature_ok
-    assert got.headers["X-Signature-SHA256"] == sign(SECRET, got.body)
+    timestamp = int(got.headers["X-Signature-Timestamp"])
+    assert abs(timestamp - time.time()) < 60
+    assert got.headers["X-Signature-SHA256"] == sign(SECRET, timestamp, got.body)
     assert got.headers["Idempotency-Key"] == f"{lead_id}-r1" and got.headers["X-Lead-Id"] == lead_id
     assert got.headers["Content-Type"].startswith("application/json")
     body = got.json
@@ -95,9 +98,42 @@ def test_delivery_success_signed_with_idempotency_key(crm_settings, redis, recei
     assert events.count("lead.delivered") == 1 and "lead.created" in events
 
 
-def test_a_tampered_body_would_fail_the_signature():
+def test_a_tampered_body_or_timestamp_would_fail_the_signature():
     body = json.dumps({"lead_id": "x"}).encode()
-    assert sign(SECRET, body) != sign(SECRET, body + b" ") and sign(SECRET, body) != sign("other", body)
+    assert sign(SECRET, 1700000000, body) != sign(SECRET, 1700000000, body + b" ")
+    assert sign(SECRET, 1700000000, body) != sign("other", 1700000000, body)
+    assert sign(SECRET, 1700000000, body) != sign(SECRET, 1700000001, body)
+
+
+def test_readme_verification_accepts_fresh_deliveries_and_refuses_replays(settings):
+    """The ~10 lines README gives CRM developers, run as written (the test receiver runs them too)."""
+    verify = readme_verify()
+    settings = settings.model_copy(update={"leads_webhook_secret": SECRET})
+    sent_at = 1_760_000_000
+    body, headers = signed_request(settings, "ld1", 1, {"event": "lead.created", "lead_id": "ld1"}, now=sent_at)
+    assert headers["X-Signature-Timestamp"] == str(sent_at)
+    assert verify(SECRET, headers, body, now=sent_at + 2)
+    assert verify(SECRET, headers, body, now=sent_at - 299)               # a receiver clock a little behind
+    assert not verify(SECRET, headers, body, now=sent_at + 301)           # a captured delivery replayed later
+    assert not verify("other-secret", headers, body, now=sent_at)
+    assert not verify(SECRET, headers, body + b" ", now=sent_at)
+    restamped = {**headers, "X-Signature-Timestamp": str(sent_at + 600)}  # a replay with a fresh-looking time
+    assert not verify(SECRET, restamped, body, now=sent_at + 600)
+    for bad in ("", "abc", "１７６００００００００", "-1"):
+        assert not verify(SECRET, {**headers, "X-Signature-Timestamp": bad}, body, now=sent_at)
+    assert not verify(SECRET, {**headers, "X-Signature-SHA256": "é" * 64}, body, now=sent_at)
+    assert not verify(SECRET, {"X-Signature-Timestamp": str(sent_at)}, body, now=sent_at)
+
+
+def test_a_captured_delivery_replayed_later_is_refused(crm_settings, redis, receiver, workers):
+    app = make_app(crm_settings, redis)
+    _, lead_id = capture(app, crm_settings)
+    assert workers(crm_settings, burst=True).wait(60) == 0
+    [got] = receiver.accepted
+    replay_headers = {k: v for k, v in got.headers.items() if k.lower() not in ("host", "content-length")}
+    assert requests.post(receiver.url, data=got.body, headers=replay_headers, timeout=10).status_code == 200
+    receiver.clock = lambda: time.time() + 301                       # the same request, five minutes later
+    assert requests.post(receiver.url, data=got.body, headers=replay_headers, timeout=10).status_code == 401
 
 
 def test_resubmission_delivers_the_update(crm_settings, redis, receiver, workers):
@@ -122,6 +158,8 @@ def test_receiver_failing_then_recovering(crm_settings, redis, receiver, workers
     assert len(receiver.received) == 3 and len(receiver.accepted) == 1
     assert {r.headers["Idempotency-Key"] for r in receiver.received} == {f"{lead_id}-r1"}
     assert all(r.signature_ok for r in receiver.received)
+    stamps = [int(r.headers["X-Signature-Timestamp"]) for r in receiver.received]
+    assert stamps == sorted(stamps) and stamps[-1] > stamps[0]       # every attempt is signed afresh
     current = lead(redis, crm_settings, lead_id)
     assert current.attempts == 3 and current.last_error == ""
     events = [e["event"] for e in LeadStore(redis, Keys(crm_settings.key_prefix)).audit_entries()]
@@ -243,13 +281,13 @@ def test_the_worker_reconciles_on_its_own(crm_settings, redis, receiver, workers
     for key in redis.scan_iter(match=f"rq:*{jobs.namespace(crm_settings.key_prefix)}*"):
         redis.delete(key)                       # the delivery job is lost; only the lead remains
     redis.hset(store.k("lead", lead_id), "job", "")
-    stop = start_reconciler(crm_settings, interval=0.3, older_than=0)
+    reconciler = start_reconciler(crm_settings, interval=0.3, older_than=0)
     try:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and not any(redis.scan_iter(match=f"rq:job:*{jobs.namespace(crm_settings.key_prefix)}*")):
             time.sleep(0.1)
     finally:
-        stop.set()
+        assert reconciler.stop()
     assert workers(crm_settings, burst=True).wait(60) == 0
     assert delivered(redis, crm_settings, lead_id)
 

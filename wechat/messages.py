@@ -83,6 +83,12 @@ class Message:
         return f"e:{self.openid}:{self.created_at}:{self.event}:{self.event_key}"
 
 
+def is_dedupe_key_of(dedupe_key: str, openid: str) -> bool:
+    """Whether ``dedupe_key`` (``Message.dedupe_key``) names a message or event of ``openid`` (erasure finds
+    a follower's cached replies with it)."""
+    return dedupe_key.startswith(f"e:{openid}:") or (dedupe_key.startswith("m:") and dedupe_key.endswith(f":{openid}"))
+
+
 def parse_xml_fields(body: bytes | str) -> dict[str, str]:
     """Top-level children of ``<xml>`` as strings (nested elements keep their inner XML flattened to text)."""
     if not body or not body.strip():

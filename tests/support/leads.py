@@ -5,14 +5,15 @@ The triggers stand in for the content routes (menu MENU_CONTACT, keywords) so th
 """
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
+import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from pathlib import Path
+from typing import Any, Callable
 
 import redis as redis_lib
 
@@ -83,6 +84,17 @@ def session_of(redis: redis_lib.Redis, settings: Settings, openid: str) -> Conve
 
 
 # -- a CRM stand-in ------------------------------------------------------------------------------
+def readme_verify() -> Callable[..., bool]:
+    """The CRM's signature check exactly as README shows it: the code block after ``<!-- crm-verify``."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    found = re.search(r"<!-- crm-verify[^>]*-->\s*```python\n(.*?)```", readme, re.S)
+    if found is None:
+        raise AssertionError("README.md lost its CRM verification example (<!-- crm-verify --> + python block)")
+    namespace: dict[str, Any] = {}
+    exec(compile(found.group(1), "README.md (CRM verification example)", "exec"), namespace)  # noqa: S102
+    return namespace["verify"]
+
+
 @dataclass
 class Received:
     headers: dict[str, str]
@@ -96,9 +108,11 @@ class Received:
 
 @dataclass
 class Receiver:
-    """A threaded HTTP server standing in for the CRM: verifies the signature, answers with ``status()``."""
+    """A threaded HTTP server standing in for the CRM: verifies each delivery as README tells receivers to
+    (signature over timestamp and body, 5-minute tolerance against ``clock``), answers 401 or 503/200."""
 
     secret: str
+    clock: Callable[[], float] = time.time   # the receiver's clock (a test moves it to replay a delivery later)
     fail_first: int = 0                     # answer 503 to this many requests first
     down: bool = False                      # answer 503 to everything while True
     hold: threading.Event | None = None     # when set by the test, requests wait for it (to kill mid-delivery)
@@ -108,13 +122,13 @@ class Receiver:
 
     def start(self) -> "Receiver":
         receiver = self
+        verify = readme_verify()
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                expected = hmac.new(receiver.secret.encode(), body, hashlib.sha256).hexdigest()
-                got = self.headers.get("X-Signature-SHA256", "")
-                item = Received(dict(self.headers.items()), body, hmac.compare_digest(expected, got))
+                item = Received(dict(self.headers.items()), body,
+                                verify(receiver.secret, self.headers, body, now=receiver.clock()))
                 receiver.received.append(item)
                 receiver.entered.set()
                 if receiver.hold is not None:

@@ -72,10 +72,11 @@ def free_port() -> int:
 class PrivateRedis:
     """A Redis server this test owns: it may stop, kill and restart it (AOF on, so data survives a restart)."""
 
-    def __init__(self, appendonly: bool = True):
+    def __init__(self, appendonly: bool = True, *config: str):
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="wxbot-private-redis-")
         self.appendonly = appendonly
+        self.config = config            # more redis-server arguments, e.g. "--rename-command", "BGREWRITEAOF", ""
         self.proc: subprocess.Popen | None = None
 
     @property
@@ -85,7 +86,8 @@ class PrivateRedis:
     def start(self) -> "PrivateRedis":
         self.proc = subprocess.Popen(
             [redis_server_binary(), "--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
-             "--appendonly", "yes" if self.appendonly else "no", "--appendfsync", "always", "--save", ""],
+             "--appendonly", "yes" if self.appendonly else "no", "--appendfsync", "always", "--save", "",
+             *self.config],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
         while not _answers(self.url):

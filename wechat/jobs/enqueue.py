@@ -65,7 +65,7 @@ def enqueue(redis: redis_lib.Redis, settings: Settings, func: Callable[..., Any]
     options: dict[str, Any] = {"kwargs": dict(kwargs), "job_id": rq_id,
                                "retry": policy.retry if retry is _UNSET else retry,
                                "job_timeout": timeout or policy.timeout,
-                               "result_ttl": 24 * 3600, "failure_ttl": 30 * 24 * 3600, "description": name}
+                               "result_ttl": policy.result_ttl, "failure_ttl": policy.failure_ttl, "description": name}
     try:
         job = q.enqueue_in(timedelta(seconds=delay), name, **options) if delay > 0 else q.enqueue(name, **options)
     except Exception:

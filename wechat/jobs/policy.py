@@ -39,17 +39,24 @@ def retry_for(total_seconds: float, first: float = 30, factor: float = 2, cap: f
 DEFAULT_RETRY = backoff(first=10, factor=2, cap=600, attempts=6)
 
 
+RESULT_TTL = 24 * 3600            # a finished job (and its arguments) stays readable this long
+FAILURE_TTL = 30 * 24 * 3600      # a dead letter stays this long
+
+
 @dataclass(frozen=True)
 class JobPolicy:
     queue: str = DEFAULT
     retry: Retry | None = DEFAULT_RETRY
     timeout: int = DEFAULT_TIMEOUT
+    result_ttl: int = RESULT_TTL      # 0: the job is deleted as soon as it succeeds (arguments that are personal data)
+    failure_ttl: int = FAILURE_TTL
 
 
-def job(*, queue: str = DEFAULT, retry: Retry | None = DEFAULT_RETRY, timeout: int = DEFAULT_TIMEOUT) -> Callable[[F], F]:
+def job(*, queue: str = DEFAULT, retry: Retry | None = DEFAULT_RETRY, timeout: int = DEFAULT_TIMEOUT,
+        result_ttl: int = RESULT_TTL, failure_ttl: int = FAILURE_TTL) -> Callable[[F], F]:
     """Declare ``func`` a job and how it runs; the function itself is unchanged (tests call it directly)."""
     def mark(func: F) -> F:
-        func.job_policy = JobPolicy(queue, retry, timeout)  # type: ignore[attr-defined]
+        func.job_policy = JobPolicy(queue, retry, timeout, result_ttl, failure_ttl)  # type: ignore[attr-defined]
         return func
     return mark
 
