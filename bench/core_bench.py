@@ -4,7 +4,7 @@ Run:  python bench/core_bench.py [--seconds 10] [--connections 16] [--rounds 3] 
 Needs wrk (apt-get install wrk) and a Redis (REDIS_URL, default redis://127.0.0.1:6379/9; ``--private-redis``
 starts one for the run, so its CPU is only ours).
 
-Targets, each started with the same gunicorn flags (2 sync workers):
+Targets, each started with the same gunicorn flags (2 sync workers; ``--threads N`` for gthread):
   bare flask   a route returning a fixed reply: the floor;
   naive peer   bench/naive_peer.py: wechatpy + Flask + one Redis SET NX, what a developer writes in an afternoon;
   this project the whole app: signature, parse (and AES in safe mode), claim + follower lock + conversation +
@@ -114,7 +114,7 @@ def bench_one(target: str, app: str, safe: bool, env: dict[str, str], redis_clie
               args: argparse.Namespace, tmp: str, serial: int) -> dict[str, float]:
     run = f"{serial}{int(time.time()) % 100000:05d}"
     bodies = os.path.join(tmp, f"{serial}.txt")
-    server = LiveServer(env, app=app, workers=2, threads=None).start()   # gunicorn's default sync workers
+    server = LiveServer(env, app=app, workers=args.workers, threads=args.threads).start()   # None: sync workers
     try:
         check_replies(server.url, target, safe, run)
         make_bodies(bodies, args.bodies, safe, run=run, text=args.text)
@@ -138,6 +138,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--text", default="qwerty", help="what each message says (default: nothing matches it)")
     parser.add_argument("--private-redis", action="store_true", help="start a Redis of our own for the run")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="gunicorn gthread workers with this many threads each (default: sync workers)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install wrk")
@@ -181,7 +184,8 @@ def report(runs: dict[tuple[str, str], list[dict[str, float]]], args: argparse.N
             print(f"{mode:<7}{target:<14}{rps:>8.0f}{rps / floor:>8.2f}{rps / naive:>9.2f}{median(rs, 'p50'):>8.2f}"
                   f"{median(rs, 'p99'):>8.2f}{median(rs, 'cpu_us'):>7.0f} µs{sum(r['errors'] for r in rs):>6}  "
                   + " ".join(f"{r['rps']:.0f}" for r in rs))
-    print(f"(gunicorn 2 sync workers, wrk {args.connections} connections, {args.seconds}s per run, {args.rounds} "
+    kind = f"gthread x{args.threads}" if args.threads else "sync"
+    print(f"(gunicorn {args.workers} {kind} workers, wrk {args.connections} connections, {args.seconds}s per run, {args.rounds} "
           f"interleaved round(s), medians; text {args.text!r}; CPU/req = gunicorn tree + Redis; Redis {redis_url})")
 
 

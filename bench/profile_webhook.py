@@ -36,7 +36,7 @@ from wechat.crypto import SafeModeBox, sign  # noqa: E402
 
 TOKEN, APPID = "benchtoken", "wx2c2769f8efd9abc2"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
-FOLLOWERS = 500
+FOLLOWERS = 100   # ~20 messages each, like core_bench (16 connections, 500 followers, 10 s)
 
 # workload -> (text of message i, the reply type that proves the right route answered)
 WORKLOADS: dict[str, tuple[Callable[[int], str], str]] = {
@@ -172,6 +172,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--messages", type=int, default=3000)
     parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="measured passes per row; the one with the least CPU is shown (noise only adds)")
     parser.add_argument("--workloads", default=",".join(WORKLOADS))
     parser.add_argument("--modes", default="plain,safe")
     parser.add_argument("--cprofile", help="write the (last) cProfile pass here (pstats format)")
@@ -202,8 +204,12 @@ def main() -> None:
                     safe = mode == "safe"
                     run = str(uuid.uuid4().int % 10**6)    # MsgIds are numbers (wechatpy refuses others)
                     serve(app, build_environs(args.warmup, text, safe, run + "1"))
-                    measured = measure(app, client, build_environs(args.messages, text, safe, run + "2"))
-                    check(measured["replies"], expected, safe and target != "bare")
+                    passes = []
+                    for attempt in range(args.repeat):
+                        passes.append(measure(app, client, build_environs(args.messages, text, safe,
+                                                                          f"{run}2{attempt}")))
+                        check(passes[-1]["replies"], expected, safe and target != "bare")
+                    measured = min(passes, key=lambda m: m["user_us"] + m["sys_us"] + m["redis_us"])
                     calls, phases = calls_per_message(app, build_environs(args.messages, text, safe, run + "3"),
                                                       args.cprofile, args.phases and target == "project")
                     cmds = measured["commands"]
