@@ -38,12 +38,28 @@ TOKEN, APPID = "benchtoken", "wx2c2769f8efd9abc2"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 FOLLOWERS = 100   # ~20 messages each, like core_bench (16 connections, 500 followers, 10 s)
 
-# workload -> (text of message i, the reply type that proves the right route answered)
-WORKLOADS: dict[str, tuple[Callable[[int], str], str]] = {
-    "keyword": (lambda i: "KOL", "news"),                                   # an article keyword (exact)
-    "search-new": (lambda i: f"brands on bilibili and weibo {i}", "news"),  # never the same question twice
-    "search-repeat": (lambda i: "brands on bilibili and weibo", "news"),    # the same question again and again
-    "fallback": (lambda i: "qwerty", "text"),                               # core_bench's body: nothing matches
+
+
+def _questions() -> list[str]:
+    """The search tests' real questions (English and Chinese) that search, not a keyword rule, answers."""
+    from tests.test_content_search import QUESTIONS
+
+    return [question for question, _, _ in QUESTIONS]
+
+
+def _new_question(i: int) -> str:
+    # A number under 100 is not a search term (tokenize drops it), so the question reads the same to search
+    # while its text, the result cache's key, is one never sent before (97 x the questions: 2,000+ distinct).
+    questions = _questions()
+    return f"{i % 97} {questions[i % len(questions)]}"
+
+
+# workload -> (text of message i, the reply types that prove the right route answered)
+WORKLOADS: dict[str, tuple[Callable[[int], str], tuple[str, ...]]] = {
+    "keyword": (lambda i: "KOL", ("news",)),                                # an article keyword (exact)
+    "search-new": (_new_question, ("news", "text")),                        # never the same question twice
+    "search-repeat": (lambda i: _questions()[i % 3], ("news", "text")),     # three questions, again and again
+    "fallback": (lambda i: "qwerty", ("text",)),                            # core_bench's body: nothing matches
 }
 # The webhook's steps, by the function that does each (cProfile cumulative time, with --phases).
 PHASES = (("signature", "signature_valid"), ("read body", "read_body"), ("parse", "parse_message"),
@@ -94,14 +110,14 @@ def serve(app: Any, environs: Iterable[dict[str, Any]]) -> list[tuple[str, bytes
     return replies
 
 
-def check(replies: list[tuple[str, bytes]], expected: str, safe: bool) -> None:
+def check(replies: list[tuple[str, bytes]], expected: tuple[str, ...], safe: bool) -> None:
     """Every reply must be a 200 of the expected type (decrypted first in safe mode)."""
     from devtools.simulator import Follower
 
     decoder = Follower(None, TOKEN, aes_key=AES_KEY if safe else "", appid=APPID)
     for status, body in replies:
         reply = decoder.decode(int(status.split()[0]), body)
-        if reply.status != 200 or reply.type != expected or (safe and not reply.encrypted):
+        if reply.status != 200 or reply.type not in expected or (safe and not reply.encrypted):
             raise SystemExit(f"bad reply (wanted {expected}): {status} {body[:200]!r}")
 
 
@@ -178,6 +194,9 @@ def main() -> None:
     parser.add_argument("--modes", default="plain,safe")
     parser.add_argument("--cprofile", help="write the (last) cProfile pass here (pstats format)")
     parser.add_argument("--phases", action="store_true", help="print the webhook's steps (cProfile cumulative)")
+    parser.add_argument("--serve-only", type=int, default=None, metavar="N",
+                        help="build --messages requests but only serve the first N, measure nothing (for callgrind: "
+                             "the difference of two runs with different N is the cost of the messages alone)")
     parser.add_argument("--targets", default="project",
                         help="project, naive (bench/naive_peer.py), bare (bench/bare_app.py): same bodies, same Redis")
     args = parser.parse_args()
@@ -199,10 +218,15 @@ def main() -> None:
             for workload in args.workloads.split(","):
                 text, expected = WORKLOADS[workload]
                 if target != "project":
-                    expected = "text"     # the peers answer every text with a fixed text reply
+                    expected = ("text",)     # the peers answer every text with a fixed text reply
                 for mode in args.modes.split(","):
                     safe = mode == "safe"
                     run = str(uuid.uuid4().int % 10**6)    # MsgIds are numbers (wechatpy refuses others)
+                    if args.serve_only is not None:
+                        serve(app, build_environs(args.warmup, text, safe, run + "1"))
+                        environs = build_environs(args.messages, text, safe, run + "2")
+                        serve(app, environs[:args.serve_only])
+                        continue
                     serve(app, build_environs(args.warmup, text, safe, run + "1"))
                     passes = []
                     for attempt in range(args.repeat):
@@ -219,6 +243,9 @@ def main() -> None:
                           f"{calls:>7.0f}  " + " ".join(f"{name}={calls:.2f}" for name, calls in cmds.items()))
                     for label, micros in phases.items():
                         print(f"    {label:<28}{micros:>8.1f} µs (cProfile)")
+            flush = getattr(app, "extensions", {}).get("wxbot.analytics")
+            if flush is not None:
+                flush.flush(client)      # what a clean exit would write, before this Redis goes away
     finally:
         server.close()
 
