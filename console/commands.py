@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from cli.services import services
-from console.users import MIN_PASSWORD, ROLES, UserError, UserStore
+from console.users import FIRST_ADMIN, MIN_PASSWORD, ROLES, UserError, UserStore, new_password
 
 
 @click.group("users", cls=AppGroup)
@@ -68,6 +68,18 @@ def password_command(name: str) -> None:
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"new password for {name}: {password}   (shown once)")
+
+
+@users_group.command("first-admin")
+def first_admin_command() -> None:
+    """On a fresh install, create 'admin' (password: CONSOLE_PASSWORD, else generated) and print the login.
+
+    Prints nothing when console users exist already (scripts/run.sh calls this on every start)."""
+    settings = services().settings
+    store = _store()
+    password = settings.console_password or new_password()
+    if store.seed_admin(password):
+        click.echo(f"{FIRST_ADMIN} {password}")
 
 
 COMMANDS = (users_group,)

@@ -200,3 +200,16 @@ def test_users_cli(redis_url, key_prefix):
     assert again.returncode != 0 and "already exists" in again.stderr
     assert _flask("users", "disable", "mei", env=env).returncode == 0
     assert "disabled" in _flask("users", "list", env=env).stdout
+
+
+def test_first_admin_command_prints_the_login_once(redis_url, key_prefix):
+    bare = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "REDIS_", "CONSOLE_"))}
+    env = {**bare, "WECHAT_TOKEN": "clitoken", "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": key_prefix}
+    first = _flask("users", "first-admin", env=env)
+    assert first.returncode == 0, first.stderr
+    name, password = first.stdout.split()
+    assert name == "admin" and len(password) >= 10
+    again = _flask("users", "first-admin", env=env)
+    assert again.returncode == 0 and again.stdout == ""
+    short = _flask("users", "first-admin", env={**env, "CONSOLE_PASSWORD": "short"})
+    assert short.returncode == 3 and "CONSOLE_PASSWORD" in short.stderr
