@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -213,3 +214,23 @@ def test_first_admin_command_prints_the_login_once(redis_url, key_prefix):
     assert again.returncode == 0 and again.stdout == ""
     short = _flask("users", "first-admin", env={**env, "CONSOLE_PASSWORD": "short"})
     assert short.returncode == 3 and "CONSOLE_PASSWORD" in short.stderr
+
+
+def test_admin_manages_users_in_the_console(console_client, app):
+    admin = console_client("admin")
+    added = admin.post("/console/users", data={"name": "lin", "role": "sales"})
+    page = added.get_data(as_text=True)
+    password = re.search(r"初始密码（只显示这一次）：([^<\s]+)", page).group(1)
+    assert added.status_code == 200 and 'id="user-lin"' in page
+    assert password not in admin.get("/console/users").get_data(as_text=True)        # shown once
+    assert console_client(None).login("lin", password).status_code == 302
+    admin.post("/console/users", data={"name": "lin", "role": "sales"})
+    assert "already exists" in admin.get("/console/users").get_data(as_text=True)
+    assert admin.post("/console/users/lin/disable").status_code == 302
+    assert app.extensions[EXTENSION].users.get("lin").disabled
+    assert admin.post(f"/console/users/{admin.name}/disable").status_code == 302
+    assert not app.extensions[EXTENSION].users.get(admin.name).disabled       # never yourself
+    assert admin.post("/console/users/nobody/disable").status_code == 404
+    actions = [e.action for e in app.extensions[EXTENSION].audit.entries()]
+    assert "user.add" in actions and "user.disable" in actions
+    assert console_client("marketer").get("/console/users").status_code == 403
