@@ -164,7 +164,7 @@ def test_first_admin_is_seeded_from_console_password(make_settings, redis):
 
 
 def test_secret_key_is_generated_and_kept_in_the_demo(make_settings, tmp_path):
-    settings = make_settings()
+    settings = make_settings(secret_key="")
     first = secret_key(settings)
     assert len(first) >= 32 and secret_key(settings) == first
     path = os.path.join(settings.embedded_redis_dir, KEY_FILE)
@@ -173,7 +173,7 @@ def test_secret_key_is_generated_and_kept_in_the_demo(make_settings, tmp_path):
 
 
 def test_secret_key_is_required_in_production(make_settings):
-    production = make_settings(wechat_secret="real-secret")   # WeChat's real API, default base URL
+    production = make_settings(wechat_secret="real-secret", secret_key="")   # WeChat's real API, default base URL
     with pytest.raises(SettingsError, match="SECRET_KEY"):
         secret_key(production)
     app = create_app(make_settings(wechat_secret="real-secret", secret_key="k" * 40))
