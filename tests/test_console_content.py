@@ -149,6 +149,8 @@ def test_publish_needs_a_note_refuses_errors_and_goes_live(console_client, app, 
     live = svc.versions.current_number()
     refused = marketer.post("/console/publish", data={"rev": rev, "note": "try"})
     assert refused.status_code == 409 and "不能发布" in refused.get_data(as_text=True)
+    # Each problem links to the field where it can be fixed.
+    assert f'href="/console/articles/{ARTICLE}#zh-url"' in refused.get_data(as_text=True)
     assert svc.versions.current_number() == live
     _save(marketer, zh_url="https://insights.example.com/zh/weibo-2021", zh_title="微博在2021年依然增长")
     rev = svc.drafts.load().rev
