@@ -80,7 +80,7 @@ def issue_url(report: Report, issue: Issue) -> str | None:
     """Where to fix ``issue``: the first registered page that edits its file, anchored at the field."""
     if not _ISSUE_LINKS:
         return None
-    fields = issues_by_field(report, issue.file, depth=1)
+    fields = issues_by_field(report, issue.file)
     field = next((name for name, issues in fields.items() if issue in issues), FILE_LEVEL)
     for resolver in _ISSUE_LINKS:
         url = resolver(issue, field)

@@ -71,7 +71,8 @@ def _article_issue_link(issue: Issue, field: str) -> str | None:
     parts = issue.file.split("/")
     if len(parts) != 3 or parts[0] != "articles" or not parts[2].endswith(".md") or not ARTICLE_ID.match(parts[2][:-3]):
         return None
-    anchor = f"{parts[1]}-{field}" if field in FIELDS + ("body",) else f"lang-{parts[1]}"
+    name = field.split(".")[0]                       # keywords.3 -> the keywords input
+    anchor = f"{parts[1]}-{name}" if name in FIELDS + ("body",) else f"lang-{parts[1]}"
     return url_for("console.articles.edit", article_id=parts[2][:-3]) + "#" + anchor
 
 
