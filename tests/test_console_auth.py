@@ -220,7 +220,7 @@ def test_admin_manages_users_in_the_console(console_client, app):
     admin = console_client("admin")
     added = admin.post("/console/users", data={"name": "lin", "role": "sales"})
     page = added.get_data(as_text=True)
-    password = re.search(r"初始密码（只显示这一次）：([^<\s]+)", page).group(1)
+    password = re.search(r"一次性密码（只显示这一次，首次登录须改密码）：([^<\s]+)", page).group(1)
     assert added.status_code == 200 and 'id="user-lin"' in page
     assert password not in admin.get("/console/users").get_data(as_text=True)        # shown once
     assert console_client(None).login("lin", password).status_code == 302
@@ -234,3 +234,26 @@ def test_admin_manages_users_in_the_console(console_client, app):
     actions = [e.action for e in app.extensions[EXTENSION].audit.entries()]
     assert "user.add" in actions and "user.disable" in actions
     assert console_client("marketer").get("/console/users").status_code == 403
+
+
+def test_a_one_time_password_must_be_replaced_at_first_login(console_client, app):
+    users = app.extensions[EXTENSION].users
+    one_time = users.add("neo", "marketer")                   # generated: one-time
+    client = console_client(None)
+    assert client.login("neo", one_time).status_code == 302
+    blocked = client.get("/console/articles")
+    assert blocked.status_code == 302 and blocked.location.endswith("/console/password")
+    assert "一次性密码" in client.get("/console/password").get_data(as_text=True)
+    for form, problem in (({"current": "wrong-password", "new": "n" * 12, "repeat": "n" * 12}, "当前密码不对"),
+                          ({"current": one_time, "new": "n" * 12, "repeat": "m" * 12}, "不一致"),
+                          ({"current": one_time, "new": "short", "repeat": "short"}, "至少"),
+                          ({"current": one_time, "new": one_time, "repeat": one_time}, "不能与当前密码相同")):
+        refused = client.post("/console/password", data=form)
+        assert refused.status_code == 400 and problem in refused.get_data(as_text=True)
+    assert client.post("/console/password", data={"current": one_time, "new": "my-own-password",
+                                                   "repeat": "my-own-password"}).status_code == 302
+    assert client.get("/console/articles").status_code == 200
+    assert users.authenticate("neo", one_time) is None and not users.get("neo").must_change
+    # A typed password (CLI --password, CONSOLE_PASSWORD, tests) is not one-time.
+    users.add("trin", "sales", "typed-password-1")
+    assert not users.get("trin").must_change
