@@ -14,6 +14,7 @@ from library.needs import ContentNeeds, FlowNeeds
 MESSAGES = ("busy", "more_hint",
             "welcome", "welcome_back",              # handlers/welcome.py
             "help", "choices", "contact",            # handlers/respond.py, handlers/menu.py
+            "contact_offer", "human",                # handlers/respond.py, handlers/keywords.py
             "no_more", "language_switched",          # handlers/system.py
             "fallback", "unsupported_media")         # handlers/fallback.py
 MESSAGE_PLACEHOLDERS = {"fallback": frozenset({"topics"}), "choices": frozenset({"numbers", "items"})}

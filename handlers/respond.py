@@ -18,7 +18,7 @@ from typing import Any, Sequence
 from handlers.context import Context
 from library.matcher import exact_form
 from library.models import ReplySpec
-from wechat.replies import Article, News, Reply, Text, article_limit
+from wechat.replies import Article, News, Reply, Text, TransferToAgent, article_limit
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,33 @@ def respond(ctx: Context, spec: ReplySpec, *, source: dict[str, Any]) -> Reply:
         return send_articles(ctx, spec.articles)
     if spec.text is not None:
         return Text(spec.text.get(ctx.lang))
+    if spec.handoff:
+        return hand_to_people(ctx)
     return Text(ctx.text(spec.message or "help"))
+
+
+def hand_to_people(ctx: Context) -> Reply:
+    """"人工" / "human": WeChat's customer-service agents when the account has them switched on
+    (``WECHAT_TRANSFER_CUSTOMER_SERVICE``), else the offer of the lead form (message ``human``)."""
+    ctx.outcome.flow = "handoff"
+    if ctx.transfer_to_agents:
+        return TransferToAgent()
+    return Text(ctx.text("human"))
+
+
+def with_form_offer(ctx: Context, reply: Reply) -> Reply:
+    """``reply`` plus one line offering the lead form (message ``contact_offer``).
+
+    A news card has no room for another line (a phone shows about three lines of its summary), so a
+    single card becomes a text with the article's link, its summary and the offer.
+    """
+    offer = ctx.text("contact_offer")
+    if isinstance(reply, Text):
+        return Text(f"{reply.content}\n\n{offer}")
+    if isinstance(reply, News) and reply.articles:
+        card = reply.articles[0]
+        return Text(f'<a href="{card.url}">{card.title}</a>\n{card.description}\n\n{offer}')
+    return reply
 
 
 def send_articles(ctx: Context, article_ids: Sequence[str]) -> Reply:

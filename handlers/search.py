@@ -17,6 +17,11 @@ QUERY_MAX_CHARS = 200     # a pasted essay is not a question; bound the work per
 @router.message("text", "voice")
 def reply_search(ctx: Context) -> Reply | None:
     """Send the article that best answers the follower's question."""
+    return search_answer(ctx)
+
+
+def search_answer(ctx: Context) -> Reply | None:
+    """The most relevant article (or a short numbered list) for the message, None when nothing is confident."""
     text = ctx.message.content.strip()[:QUERY_MAX_CHARS]
     if not text:
         return None

@@ -226,7 +226,7 @@ class _Checker:
             names.setdefault(rule.name, line)
             for k, (kind, keyword) in enumerate(rule.keyword_items()):
                 kline = self.tree.line(RULES_FILE, path + ("keywords", k))
-                key = (kind, exact_form(keyword) if kind == "exact" else normalize(keyword) if kind == "contains"
+                key = (kind, exact_form(keyword) if kind in ("exact", "command") else normalize(keyword) if kind == "contains"
                        else keyword)
                 if not key[1]:
                     self.tree.error(RULES_FILE, kline, "empty keyword")

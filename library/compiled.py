@@ -5,6 +5,7 @@ Usage::
     content = compile_bundle(read_dir("content"), version=3)   # raises ContentInvalid on any error
     content.message("fallback", "en", topics=content.topics("en"))
     content.match("KOL")            # -> Hit | None   (exact, regex, contains)
+    content.intent("KOL合作")        # -> Intent(hit=kol rule, offer_form=True)
     content.click("MENU_KOL")       # -> ReplySpec | None
     content.search("微博还有用吗", "zh")
     content.flow("lead")            # -> FlowWording | None, built once per version
@@ -18,6 +19,7 @@ from typing import Any
 
 from library.bundle import Bundle, checksum
 from library.checker import check_bundle
+from library.intent import Intent, read_intent
 from library.issues import ContentInvalid
 from library.loader import MENU_FILE, Tree
 from library.matcher import Hit, Matcher, Target
@@ -95,6 +97,10 @@ class Content:
 
     def match(self, text: str) -> Hit | None:
         return self.matcher.match(text)
+
+    def intent(self, text: str) -> Intent:
+        """Topic, lead form, or both (``library.intent``)."""
+        return read_intent(self.matcher, text)
 
     def click(self, key: str) -> ReplySpec | None:
         return self.clicks.get(key)

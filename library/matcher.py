@@ -1,7 +1,8 @@
-"""Keyword rules compiled once per content version: exact (dict), regex (precompiled), contains (Aho-Corasick).
+"""Keyword rules compiled once per content version: exact (dict), command (exact give or take a few
+characters), regex (precompiled), contains (Aho-Corasick).
 
 Matching ignores case and full-width/half-width differences (NFKC + casefold), so "ＫＯＬ", "kol" and
-"KOL" are the same keyword. Order: exact, then regex, then contains; within a kind the best-ranked
+"KOL" are the same keyword. Order: exact, then command, then regex, then contains; within a kind the best-ranked
 target wins (explicit rules before menu names before article keywords, then priority, then file order).
 
 Usage::
@@ -29,6 +30,10 @@ def normalize(text: str) -> str:
 
 def exact_form(text: str) -> str:
     return normalize(text).strip(_EDGE_PUNCT)
+
+
+def _width(text: str) -> float:
+    return sum(0.5 if ch.isascii() else 1 for ch in text)
 
 
 def _word_char(ch: str) -> bool:
@@ -59,6 +64,10 @@ class Hit:
 
 
 _DFA_ROW_MAX = 512
+# A "command" keyword (帮助, help, 菜单, menu) also answers when the message adds a few characters around it
+# ("跪求帮助", "help please"), but not inside a longer question ("帮助我做小红书投放" is a question).
+# Measured in Chinese characters; a Latin letter, digit or space counts half (English words are longer).
+COMMAND_SLACK = 4
 
 
 @dataclass
@@ -137,6 +146,7 @@ class Matcher:
 
     def __init__(self, targets: Iterable[Target]):
         self.exact: dict[str, Target] = {}
+        commands: dict[str, Target] = {}
         regexes: list[tuple[Target, re.Pattern[str]]] = []
         contains: dict[str, Target] = {}
         for target in targets:
@@ -144,6 +154,10 @@ class Matcher:
                 key = exact_form(target.keyword)
                 if key and (key not in self.exact or target.rank < self.exact[key].rank):
                     self.exact[key] = target
+            elif target.kind == "command":
+                key = exact_form(target.keyword)
+                if key and (key not in commands or target.rank < commands[key].rank):
+                    commands[key] = target
             elif target.kind == "regex":
                 regexes.append((target, re.compile(target.keyword, re.IGNORECASE)))
             elif target.kind == "contains":
@@ -153,22 +167,57 @@ class Matcher:
             else:
                 raise ValueError(f"unknown match kind {target.kind!r}")
         self.regexes = sorted(regexes, key=lambda pair: pair[0].rank)
+        self.commands = sorted(commands.items(), key=lambda pair: (pair[1].rank, -len(pair[0])))
+        self._command_text_max = 2 * COMMAND_SLACK + max((len(key) for key in commands), default=0)
         self._regex_gate = _gate([p for _, p in self.regexes])
         self._contains_targets = list(contains.values())
         self._automaton = AhoCorasick(contains)
 
-    def match(self, text: str) -> Hit | None:
+    def match(self, text: str, *, skip: Callable[[Target], bool] | None = None) -> Hit | None:
+        """The best hit for ``text``; ``skip`` leaves out targets (e.g. the lead form's, to find the topic)."""
         norm = normalize(text)
         if not norm:
             return None
-        target = self.exact.get(norm.strip(_EDGE_PUNCT))
-        if target is not None:
+        whole = norm.strip(_EDGE_PUNCT)
+        target = self.exact.get(whole)
+        if target is not None and not (skip and skip(target)):
             return Hit(target, "exact")
+        target = self._command(whole)
+        if target is not None and not (skip and skip(target)):
+            return Hit(target, "command")
         if self.regexes and (self._regex_gate is None or self._regex_gate(norm)):
             for target, pattern in self.regexes:
-                if pattern.search(norm):
+                if not (skip and skip(target)) and pattern.search(norm):
                     return Hit(target, "regex")
         best: Target | None = None
+        for candidate, _, _ in self.contained(norm):
+            if skip and skip(candidate):
+                continue
+            if best is None or candidate.rank < best.rank:
+                best = candidate
+        return Hit(best, "contains") if best is not None else None
+
+    def _command(self, whole: str) -> Target | None:
+        """A command keyword with at most ``COMMAND_SLACK`` other characters around it ("跪求帮助" -> help)."""
+        if not self.commands or len(whole) > self._command_text_max:
+            return None
+        for key, target in self.commands:
+            start = whole.find(key)
+            if start < 0:
+                continue
+            end = start + len(key)
+            if _width(whole[:start]) + _width(whole[end:]) > COMMAND_SLACK:
+                continue
+            if _word_char(key[0]) and start > 0 and _word_char(whole[start - 1]):
+                continue
+            if _word_char(key[-1]) and end < len(whole) and _word_char(whole[end]):
+                continue
+            return target
+        return None
+
+    def contained(self, norm: str) -> list[tuple[Target, int, int]]:
+        """(target, start, end) of every ``contains`` keyword in the normalized text, whole Latin words only."""
+        found = []
         for index, end in self._automaton.find(norm):
             word = self._automaton.words[index]
             start = end - len(word)
@@ -177,10 +226,8 @@ class Matcher:
                 continue
             if _word_char(word[-1]) and end < len(norm) and _word_char(norm[end]):
                 continue
-            candidate = self._contains_targets[index]
-            if best is None or candidate.rank < best.rank:
-                best = candidate
-        return Hit(best, "contains") if best is not None else None
+            found.append((self._contains_targets[index], start, end))
+        return found
 
 
 def _gate(patterns: list[re.Pattern[str]]) -> Callable[[str], bool] | None:

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Lang = Literal["zh", "en"]
-MatchKind = Literal["exact", "contains", "regex"]
+MatchKind = Literal["exact", "command", "contains", "regex"]
 ARTICLE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FLOW_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 
@@ -42,13 +42,15 @@ class ReplySpec(Strict):
     message: str | None = None
     random: list["ReplySpec"] | None = None
     flow: str | None = None
+    handoff: Literal[True] | None = Field(None, description="Hand the follower to a person: WeChat's customer "
+                                          "service when enabled in settings, else the lead form's offer")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> "ReplySpec":
-        chosen = [name for name in ("article", "articles", "text", "message", "random", "flow")
+        chosen = [name for name in ("article", "articles", "text", "message", "random", "flow", "handoff")
                   if getattr(self, name) is not None]
         if len(chosen) != 1:
-            raise ValueError("a reply needs exactly one of article, articles, text, message, random, flow"
+            raise ValueError("a reply needs exactly one of article, articles, text, message, random, flow, handoff"
                              + (f" (got {', '.join(chosen)})" if chosen else ""))
         if self.articles is not None and not self.articles:
             raise ValueError("articles: list at least one article id")
@@ -58,7 +60,7 @@ class ReplySpec(Strict):
 
     @property
     def kind(self) -> str:
-        return next(name for name in ("article", "articles", "text", "message", "random", "flow")
+        return next(name for name in ("article", "articles", "text", "message", "random", "flow", "handoff")
                     if getattr(self, name) is not None)
 
 
