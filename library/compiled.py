@@ -25,7 +25,8 @@ from library.loader import MENU_FILE, Tree
 from library.matcher import Hit, Matcher, Target
 from library.models import Button, FlowFile, Localized, ReplySpec, Rule, Scene, TemplateSpec
 from library.needs import NO_NEEDS, ContentNeeds
-from library.search import Doc, Scored, SearchIndex, add_words
+from library.search import Doc, Found, Scored, SearchIndex, add_words, confident, tokenize
+from library.vocabulary import Vocabulary
 from wechat.flow_wording import FlowWording, StepWording
 from wechat.language import DEFAULT_LANGUAGE, LANGUAGES, detect
 from wechat.validators import Choice
@@ -33,6 +34,9 @@ from wechat.validators import Choice
 TOPICS_SHOWN = 6
 # Followers ask the same questions again and again; a version's index never changes, so neither do its answers.
 SEARCH_CACHE_SIZE = 4096
+# A named platform (synonyms.yaml) counts this many times a generic word in a search.
+PLATFORM_BOOST = 3.0
+RELATED_MIN_SCORE = 0.05      # below this an article is not "close" enough to offer when a platform is missing
 _TOPIC_SEPARATOR = {"zh": "、", "en": ", "}
 
 
@@ -73,6 +77,7 @@ class Content:
     data: dict[str, Any] = field(default_factory=dict)       # every YAML file parsed, by path (e.g. "menu.yaml")
     bundle: Bundle = field(default_factory=dict)
     matcher: Matcher = field(default_factory=lambda: Matcher([]))
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)
     topic_names: dict[str, list[str]] = field(default_factory=dict)
     checksum: str = ""
     _indexes: dict[str, SearchIndex] = field(default_factory=dict, repr=False)
@@ -124,12 +129,37 @@ class Content:
         key = (lang, query, limit)
         cached = self._search_cache.get(key)
         if cached is None:
-            cached = tuple(self.index(lang).search(query, limit))
+            cached = tuple(self.index(lang).search(self.vocabulary.rewrite(query).text, limit))
             if SEARCH_CACHE_SIZE:
                 if len(self._search_cache) >= SEARCH_CACHE_SIZE:
                     self._search_cache.clear()        # crude but bounded; popular questions come back at once
                 self._search_cache[key] = cached
         return list(cached)
+
+    def find(self, query: str, lang: str) -> Found:
+        """What to answer ``query`` with: confident articles, or, when it names a platform no article is about
+        (and the best match does not even mention it), that platform and the closest articles instead."""
+        results = self.search(query, lang)
+        named = self.vocabulary.rewrite(query).platforms
+        if not named:
+            return Found(confident(results))
+        index = self.index(lang)
+        terms = {platform: _term(platform) for platform in named}
+        # Never answer about another platform: the article must at least mention one the follower named.
+        answer = confident([r for r in results if any(r.id in index.mentions(terms[p]) for p in named)])
+        first = answer[0] if answer else None
+        on_named = first is not None and any(first in index.about(term) for term in terms.values())
+        # A platform no article is about is "missing" unless the answer, about another platform named in the
+        # same question, discusses it too ("Taobao links in WeChat chats" -> the WeChat links article).
+        missing = tuple(p for p in named if not index.about(terms[p]) and not (on_named and first in
+                                                                               index.mentions(terms[p])))
+        if missing:
+            return Found([], missing, [r.id for r in results if r.score >= RELATED_MIN_SCORE][:3])
+        return Found(answer)
+
+    def platform_names(self, platforms: tuple[str, ...], lang: str) -> str:
+        """``("xiaohongshu", "zhihu")`` as followers read them: 小红书、知乎 / Xiaohongshu (RED), Zhihu."""
+        return _TOPIC_SEPARATOR.get(lang, ", ").join(self.vocabulary.platform_name(p, lang) for p in platforms)
 
     def index(self, lang: str) -> SearchIndex:
         """The search index for ``lang``, built once per version on first use."""
@@ -142,16 +172,24 @@ class Content:
         return index
 
 
+def _term(word: str) -> str:
+    terms = tokenize(f" {word} ")
+    return terms[0] if terms else word
+
+
 def _build_index(content: Content, lang: str) -> SearchIndex:
     add_words(kw for variants in content.articles.values() for a in variants.values() for kw in a.keywords)
+    rewrite = content.vocabulary.rewrite      # articles read variants as their synonym ids, like questions do
     docs = []
     for article_id in sorted(content.articles):
         art = content.article(article_id, lang)
         if art is None:
             continue
-        docs.append(Doc(article_id, {"title": art.title, "summary": art.summary, "keywords": " ; ".join(art.keywords),
-                                     "tags": " ".join(t.replace("-", " ") for t in art.tags), "body": art.body}))
-    return SearchIndex(docs)
+        fields = {"title": art.title, "summary": art.summary, "keywords": " ; ".join(art.keywords),
+                  "tags": " ".join(t.replace("-", " ") for t in art.tags), "body": art.body}
+        docs.append(Doc(article_id, {name: rewrite(text).text for name, text in fields.items()}))
+    boost = {_term(platform): PLATFORM_BOOST for platform in content.vocabulary.platforms}
+    return SearchIndex(docs, boost=boost)
 
 
 def compile_bundle(bundle: Bundle, version: int, needs: ContentNeeds = NO_NEEDS) -> Content:
@@ -211,6 +249,7 @@ def build_content(tree: Tree, version: int) -> Content:
         data=dict(tree.data),
         bundle=dict(tree.bundle),
         matcher=Matcher(targets),
+        vocabulary=Vocabulary.build(tree.synonyms),
         topic_names={lang: names[:TOPICS_SHOWN] for lang, names in topic_names.items()},
         checksum=checksum(tree.bundle),
     )

@@ -194,6 +194,41 @@ class FrontMatter(Strict):
         return [str(v) for v in value] if isinstance(value, list) else value
 
 
+# -- synonyms.yaml: names followers use for the same thing ------------------------------------------------------
+SYNONYM_ID = re.compile(r"^[a-z][a-z0-9]*$")
+
+
+class SynonymEntry(Strict):
+    """One thing and the ways followers write it; search reads every variant as ``id``."""
+
+    id: NonEmpty = Field(description="One lowercase ASCII word, e.g. bilibili: the term search uses")
+    variants: list[NonEmpty] = Field(min_length=1, description="What followers type: spellings, typos, "
+                                     "other languages (case and full-width letters are ignored)")
+
+    @field_validator("id")
+    @classmethod
+    def _one_word(cls, value: str) -> str:
+        if not SYNONYM_ID.match(value):
+            raise ValueError("must be one lowercase ASCII word (letters and digits), e.g. xiaohongshu")
+        return value
+
+    @field_validator("variants", mode="before")
+    @classmethod
+    def _as_text(cls, value: object) -> object:
+        return [str(v) for v in value] if isinstance(value, list) else value
+
+
+class PlatformEntry(SynonymEntry):
+    """A named platform or brand: weighs more than generic words in search."""
+
+    name: Localized = Field(description="How the bot names it to followers, e.g. zh: 小红书, en: Xiaohongshu")
+
+
+class SynonymsFile(Strict):
+    platforms: list[PlatformEntry] = Field(default_factory=list, description="Named platforms and brands")
+    terms: list[SynonymEntry] = Field(default_factory=list, description="Other words with variants")
+
+
 # -- flows/<name>.yaml: what a conversation flow says ----------------------------------------------------------
 def _numbers_as_text(value: object) -> object:
     """YAML reads ``2025`` or ``1.0`` as numbers where a marketer meant text."""
