@@ -15,9 +15,11 @@ MESSAGES = ("busy", "more_hint",
             "welcome", "welcome_back",              # handlers/welcome.py
             "help", "choices", "contact",            # handlers/respond.py, handlers/menu.py
             "contact_offer", "human",                # handlers/respond.py, handlers/keywords.py
+            "platform_missing",                      # handlers/search.py
             "no_more", "language_switched",          # handlers/system.py
             "fallback", "unsupported_media")         # handlers/fallback.py
-MESSAGE_PLACEHOLDERS = {"fallback": frozenset({"topics"}), "choices": frozenset({"numbers", "items"})}
+MESSAGE_PLACEHOLDERS = {"fallback": frozenset({"topics"}), "choices": frozenset({"numbers", "items"}),
+                        "platform_missing": frozenset({"platforms"})}
 
 LEAD_NEEDS = FlowNeeds(
     steps=tuple(step.name for step in LEAD_FLOW.steps),

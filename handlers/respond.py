@@ -93,12 +93,18 @@ def offer_choices(ctx: Context, article_ids: Sequence[str]) -> Reply:
     docs = [doc for doc in (ctx.content.article(a, ctx.lang) for a in article_ids) if doc is not None][:CHOICES_MAX]
     if len(docs) == 1:
         return send_articles(ctx, [docs[0].id])
+    return Text(numbered_choices(ctx, [doc.id for doc in docs]))
+
+
+def numbered_choices(ctx: Context, article_ids: Sequence[str]) -> str:
+    """The ``choices`` text listing ``article_ids`` by number; remembers them for ``pick_choice``."""
+    docs = [doc for doc in (ctx.content.article(a, ctx.lang) for a in article_ids) if doc is not None][:CHOICES_MAX]
     numbers = [str(i) for i in range(1, len(docs) + 1)]
     lang = ctx.lang if ctx.lang in _OR else "zh"
-    spoken = _COMMA[lang].join(numbers[:-1]) + _OR[lang] + numbers[-1]
+    spoken = _COMMA[lang].join(numbers[:-1]) + _OR[lang] + numbers[-1] if len(numbers) > 1 else "".join(numbers)
     items = "\n".join(f"{n}. {doc.title}" for n, doc in zip(numbers, docs, strict=True))
     ctx.conversation.choices = [doc.id for doc in docs]
-    return Text(ctx.text("choices", numbers=spoken, items=items))
+    return ctx.text("choices", numbers=spoken, items=items)
 
 
 def pick_choice(ctx: Context) -> Reply | None:

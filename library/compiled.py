@@ -78,6 +78,7 @@ class Content:
     bundle: Bundle = field(default_factory=dict)
     matcher: Matcher = field(default_factory=lambda: Matcher([]))
     vocabulary: Vocabulary = field(default_factory=Vocabulary)
+    article_platforms: dict[str, frozenset[str]] = field(default_factory=dict)   # platforms each article is about
     topic_names: dict[str, list[str]] = field(default_factory=dict)
     checksum: str = ""
     _indexes: dict[str, SearchIndex] = field(default_factory=dict, repr=False)
@@ -105,7 +106,7 @@ class Content:
 
     def intent(self, text: str) -> Intent:
         """Topic, lead form, or both (``library.intent``)."""
-        return read_intent(self.matcher, text)
+        return read_intent(self.matcher, text, self.vocabulary, self.article_platforms)
 
     def click(self, key: str) -> ReplySpec | None:
         return self.clicks.get(key)
@@ -235,6 +236,7 @@ def build_content(tree: Tree, version: int) -> Content:
             targets.append(Target(f"article:{article_id}", ReplySpec(article=article_id), "exact", keyword,
                                   tier=2, order=order))
             order += 1
+    vocabulary = Vocabulary.build(tree.synonyms)
     return Content(
         version=version,
         messages={name: {"zh": loc.zh, "en": loc.en} for name, loc in tree.messages.items()
@@ -249,10 +251,21 @@ def build_content(tree: Tree, version: int) -> Content:
         data=dict(tree.data),
         bundle=dict(tree.bundle),
         matcher=Matcher(targets),
-        vocabulary=Vocabulary.build(tree.synonyms),
+        vocabulary=vocabulary,
+        article_platforms=_article_platforms(articles, vocabulary),
         topic_names={lang: names[:TOPICS_SHOWN] for lang, names in topic_names.items()},
         checksum=checksum(tree.bundle),
     )
+
+
+def _article_platforms(articles: dict[str, dict[str, ArticleDoc]], vocabulary: Vocabulary) -> dict[str, frozenset[str]]:
+    """The platforms each article is about: named in its title, summary, tags or keywords, in either language."""
+    out = {}
+    for article_id, variants in articles.items():
+        text = " ; ".join(f"{a.title} ; {a.summary} ; {' ; '.join(a.tags)} ; {' ; '.join(a.keywords)}"
+                          for a in variants.values())
+        out[article_id] = frozenset(vocabulary.rewrite(text).platforms)
+    return out
 
 
 def _rule_label(rule: Rule) -> dict[str, str]:

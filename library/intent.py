@@ -16,8 +16,10 @@ Usage::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Mapping
 
 from library.matcher import _EDGE_PUNCT, Hit, Matcher, Target, normalize
+from library.vocabulary import Vocabulary
 
 # Characters besides the trigger that still make a message a plain request for the form:
 # "我想咨询" (我想), "请联系我" (请我), "contact me" (me).
@@ -40,23 +42,60 @@ class Intent:
         return self.hit is None and self.offer_form
 
 
-def read_intent(matcher: Matcher, text: str) -> Intent:
-    """Decide between topic, form, or both for ``text`` (see the module docstring)."""
+def read_intent(matcher: Matcher, text: str, vocabulary: Vocabulary | None = None,
+                article_platforms: Mapping[str, frozenset[str]] | None = None) -> Intent:
+    """Decide between topic, form, or both for ``text`` (see the module docstring).
+
+    With a ``vocabulary`` (synonyms.yaml), a message no rule matches is tried again with its variants read
+    as their ids ("Bilbili" -> the Bilibili rule), and named platforms outweigh generic words: a rule found
+    by a generic word ("奢侈品") does not answer a message naming a platform its article is not about
+    (``article_platforms``: article id -> platforms its title, summary, tags or keywords name), and a
+    message naming several platforms ("小红书和抖音哪个…") is left to search, which weighs them all.
+    """
     hit = matcher.match(text)
+    rewritten = vocabulary.rewrite(text) if vocabulary is not None else None
+    if hit is None and rewritten is not None and rewritten.platforms + rewritten.terms:
+        text = rewritten.text
+        hit = matcher.match(text)
     if hit is None or hit.kind in ("exact", "command"):
         return Intent(hit)              # the whole message is the keyword: a menu name, "咨询", "KOL"
     norm = normalize(text)
-    form_spans = [(start, end) for target, start, end in matcher.contained(norm) if starts_flow(target)]
-    if not starts_flow(hit.target):
-        return Intent(hit, offer_form=bool(form_spans))
-    if hit.kind == "regex":
+    contained = matcher.contained(norm)
+    form_spans = [(start, end) for target, start, end in contained if starts_flow(target)]
+    if starts_flow(hit.target) and hit.kind == "regex":
         return Intent(hit)              # a form regex is an author's deliberate pattern
-    topic = matcher.match(text, skip=starts_flow)
+    topic = matcher.match(text, skip=starts_flow) if starts_flow(hit.target) else hit
+    named = rewritten.platforms if rewritten is not None else ()
+    if topic is not None and topic.kind == "contains" and named:
+        if len(named) > 1:
+            topic = None
+        elif named[0] not in _platforms_of(topic.target, article_platforms or {}):
+            topic = _platform_topic(contained, named, vocabulary)
     if topic is not None:
-        return Intent(topic, offer_form=True)
-    if len(_remainder(norm, form_spans)) <= FILLER_MAX:
+        return Intent(topic, offer_form=bool(form_spans))
+    if form_spans and not named and len(_remainder(norm, form_spans)) <= FILLER_MAX:
         return Intent(hit)
-    return Intent(None, offer_form=True)
+    return Intent(None, offer_form=bool(form_spans))
+
+
+def _platforms_of(target: Target, article_platforms: Mapping[str, frozenset[str]]) -> frozenset[str]:
+    spec = target.action
+    ids = [spec.article] if getattr(spec, "article", None) else list(getattr(spec, "articles", None) or ())
+    return frozenset().union(*(article_platforms.get(a, frozenset()) for a in ids))
+
+
+def _platform_topic(contained: list[tuple[Target, int, int]], named: tuple[str, ...],
+                    vocabulary: Vocabulary | None) -> Hit | None:
+    """The best rule found by the one platform named; None (search decides) when no rule names it."""
+    if vocabulary is None:
+        return None
+    best: Target | None = None
+    for target, _, _ in contained:
+        if starts_flow(target) or named[0] not in vocabulary.rewrite(target.keyword).platforms:
+            continue
+        if best is None or target.rank < best.rank:
+            best = target
+    return Hit(best, "contains") if best is not None else None
 
 
 def _remainder(norm: str, spans: list[tuple[int, int]]) -> str:

@@ -23,6 +23,7 @@ from library.models import SynonymsFile
 class Rewritten:
     text: str                          # the normalized text with each variant replaced by its entry's id
     platforms: tuple[str, ...] = ()    # platform ids named, in the order they appear
+    terms: tuple[str, ...] = ()        # other entries' ids found
 
 
 @dataclass
@@ -66,14 +67,15 @@ class Vocabulary:
         if not spans:
             return Rewritten(norm)
         spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
-        out, pos, named = [], 0, []
+        out, pos, named, terms = [], 0, [], []
         for start, end, entry in spans:
             if start < pos:
                 continue                                   # inside a longer variant already replaced
             out.append(norm[pos:start])
             out.append(f" {entry} ")
             pos = end
-            if entry in self.platforms and entry not in named:
-                named.append(entry)
+            found = named if entry in self.platforms else terms
+            if entry not in found:
+                found.append(entry)
         out.append(norm[pos:])
-        return Rewritten("".join(out), tuple(named))
+        return Rewritten("".join(out), tuple(named), tuple(terms))
