@@ -25,8 +25,10 @@ LEAD_NEEDS = FlowNeeds(
     steps=tuple(step.name for step in LEAD_FLOW.steps),
     # done/updated: handlers/leads.submit_lead; declined: consent refused; erased: handlers/privacy.py
     texts=("done", "updated", *sorted({text for step in LEAD_FLOW.steps for text in step.abort_on.values()}),
-           "erased"),
-    placeholders={"erased": frozenset({"count"})},
+           "erased", "erased_none", "privacy_notice"),
+    # privacy_notice: handlers/respond.privacy_notice, before the first question
+    placeholders={"erased": frozenset({"count"}),
+                  "privacy_notice": frozenset({"controller", "retention", "policy_url"})},
     choices={"need": (), "consent": ("yes", "no")},
 )
 

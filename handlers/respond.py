@@ -130,4 +130,25 @@ def start_flow(ctx: Context, name: str, source: dict[str, Any]) -> Reply:
     if ctx.flows is None or not ctx.flows.can_start(ctx, name):
         log.warning("flow %r cannot start; sending the contact text", name)
         return Text(ctx.text("contact"))
-    return ctx.start_flow(name, source=source)
+    return ctx.start_flow(name, source=source, notice=privacy_notice(ctx, name))
+
+
+def privacy_notice(ctx: Context, flow: str) -> str:
+    """The flow's ``privacy_notice`` text, said before its first question (PIPL art. 17: before collecting),
+    with the controller and policy link from content and the retention period from settings."""
+    wording = ctx.content.flow(flow)
+    if wording is None or "privacy_notice" not in wording.texts:
+        return ""
+    consent = ctx.content.consent(flow)
+    controller = consent.controller.get(ctx.lang) if consent and consent.controller else ""
+    return wording.text("privacy_notice", ctx.lang, controller=controller,
+                        policy_url=(consent.policy_url if consent else "") or "",
+                        retention=retention_period(ctx.lead_retention_days, ctx.lang))
+
+
+def retention_period(days: int, lang: str) -> str:
+    """730 -> "730 天（约 24 个月）" / "730 days (about 24 months)": the setting, as a follower reads it."""
+    months = round(days / 30.44)
+    if lang == "zh":
+        return f"{days} 天（约 {months} 个月）" if months >= 2 else f"{days} 天"
+    return f"{days} days (about {months} months)" if months >= 2 else f"{days} days"

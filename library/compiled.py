@@ -23,7 +23,7 @@ from library.intent import Intent, read_intent
 from library.issues import ContentInvalid
 from library.loader import MENU_FILE, Tree
 from library.matcher import Hit, Matcher, Target
-from library.models import Button, FlowFile, Localized, ReplySpec, Rule, Scene, TemplateSpec
+from library.models import Button, FlowConsent, FlowFile, Localized, ReplySpec, Rule, Scene, TemplateSpec
 from library.needs import NO_NEEDS, ContentNeeds
 from library.search import Doc, Found, Scored, SearchIndex, add_words, confident, tokenize
 from library.vocabulary import Vocabulary
@@ -71,6 +71,7 @@ class Content:
     clicks: dict[str, ReplySpec] = field(default_factory=dict)
     scenes: dict[str, Scene] = field(default_factory=dict)
     flows: dict[str, FlowWording] = field(default_factory=dict)
+    consents: dict[str, FlowConsent] = field(default_factory=dict)          # flow name -> its consent section
     templates: dict[str, TemplateSpec] = field(default_factory=dict)
     button_names: dict[str, dict[str, str]] = field(default_factory=dict)    # click key -> name per language
     rule_labels: dict[str, dict[str, str]] = field(default_factory=dict)     # rule name -> label per language
@@ -124,6 +125,10 @@ class Content:
     def flow(self, name: str) -> FlowWording | None:
         """What flow ``name`` says in this version (checked and built once), for the flow engine."""
         return self.flows.get(name)
+
+    def consent(self, name: str) -> FlowConsent | None:
+        """Flow ``name``'s consent section: version, text, controller and privacy policy link."""
+        return self.consents.get(name)
 
     def search(self, query: str, lang: str, limit: int = 5) -> list[Scored]:
         """Articles ranked for ``query`` in ``lang``'s index, best first (remembered per version)."""
@@ -245,6 +250,7 @@ def build_content(tree: Tree, version: int) -> Content:
         clicks=clicks,
         scenes=dict(tree.scenes),
         flows={name: flow_wording(name, spec) for name, spec in tree.flows.items()},
+        consents={name: spec.consent for name, spec in tree.flows.items() if spec.consent is not None},
         templates=dict(tree.templates),
         button_names=button_names,
         rule_labels={rule.name: _rule_label(rule) for _, rule in tree.rules or ()},

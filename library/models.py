@@ -282,8 +282,18 @@ class FlowStep(Strict):
 class FlowConsent(Strict):
     """The consent a flow asks for; each stored answer keeps the version it was given under."""
 
-    version: NonEmpty = Field(description="Bump it whenever the text changes")
+    version: NonEmpty = Field(description="Bump it whenever the text or the privacy notice changes")
     text: Localized = Field(description="What the follower agrees to; shown where a question uses {consent_text}")
+    controller: Localized | None = Field(None, description="Who is responsible for the data (PIPL's personal "
+                                         "information handler): the company's name; fills {controller}")
+    policy_url: str | None = Field(None, description="The full privacy policy's page (https://); fills {policy_url}")
+
+    @field_validator("policy_url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must start with https://")
+        return value
 
     @field_validator("version", mode="before")
     @classmethod
