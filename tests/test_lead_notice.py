@@ -83,3 +83,23 @@ def test_a_second_erasure_says_nothing_was_left(follower):
     assert "没有需要删除的内容" in second
     assert "共 0 条" not in second and "通知" not in second
     assert "nothing left to erase" in follower.send("delete my data").content.casefold()
+
+
+# -- leftover: need labels fit WeChat's 20-character template fields ------------------------------------
+def test_need_labels_fit_template_fields_and_the_checker_warns_on_long_ones():
+    import os
+
+    from handlers.content_needs import CONTENT_NEEDS
+    from library.bundle import read_dir
+    from library.checker import check_bundle
+    from wechat.limits import TEMPLATE_FIELD_CHARS
+
+    bundle = read_dir(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "content"))
+    report = check_bundle(bundle, CONTENT_NEEDS)
+    [need] = [step for name, step in report.tree.flows["lead"].steps.items() if name == "need"]
+    assert all(len(label) <= TEMPLATE_FIELD_CHARS for c in need.choices for label in c.labels.values())
+    assert not [i for i in report.issues if "choice label" in i.message]
+    bundle["flows/lead.yaml"] = bundle["flows/lead.yaml"].replace('"Market research"', '"Market research and consumer insight"')
+    [warning] = [i for i in check_bundle(bundle, CONTENT_NEEDS).issues if "choice label" in i.message]
+    assert not warning.is_error and "36 characters" in warning.message and "at most 20" in warning.message
+    assert bundle["flows/lead.yaml"].splitlines()[warning.line - 1].count("Market research and consumer insight")

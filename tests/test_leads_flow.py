@@ -65,10 +65,10 @@ def walk_en(f, *, contact="jane.doe@Example.COM"):
     says(f.send("Jane Doe"), "Which company")
     says(f.send("Acme Ltd"), "What's your role?")
     says(f.send("Head of Growth"), "phone number or email")
-    says(f.send(contact), "Reply with a number", "1. China market-entry strategy")
-    says(f.send("market research and consumer insight"), "Last step", "delete my data", "1. I agree")
+    says(f.send(contact), "Reply with a number", "1. China market entry")
+    says(f.send("market research"), "Last step", "delete my data", "1. I agree")
     return says(f.send("yes"), "Please check your details", "Jane Doe", "Acme Ltd", "jane.doe@example.com",
-                "Market research and consumer insight")
+                "Market research")
 
 
 # -- happy paths ------------------------------------------------------------------------------------
