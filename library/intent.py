@@ -53,12 +53,14 @@ def read_intent(matcher: Matcher, text: str, vocabulary: Vocabulary | None = Non
     message naming several platforms ("小红书和抖音哪个…") is left to search, which weighs them all.
     """
     hit = matcher.match(text)
+    if hit is not None and hit.kind in ("exact", "command"):
+        return Intent(hit)              # the whole message is the keyword: a menu name, "咨询", "KOL"
     rewritten = vocabulary.rewrite(text) if vocabulary is not None else None
     if hit is None and rewritten is not None and rewritten.platforms + rewritten.terms:
         text = rewritten.text
         hit = matcher.match(text)
     if hit is None or hit.kind in ("exact", "command"):
-        return Intent(hit)              # the whole message is the keyword: a menu name, "咨询", "KOL"
+        return Intent(hit)              # e.g. "Bilbili" read as "bilibili", an article's keyword
     norm = normalize(text)
     contained = matcher.contained(norm)
     form_spans = [(start, end) for target, start, end in contained if starts_flow(target)]
