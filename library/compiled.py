@@ -13,6 +13,7 @@ Usage::
 """
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -178,7 +179,9 @@ class Content:
         return index
 
 
+@functools.lru_cache(maxsize=256)
 def _term(word: str) -> str:
+    """A synonym id as search stores it (stemmed like any English word)."""
     terms = tokenize(f" {word} ")
     return terms[0] if terms else word
 
