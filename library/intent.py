@@ -18,11 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from library.matcher import _EDGE_PUNCT, Hit, Matcher, Target, normalize
+from library.matcher import EDGE_PUNCT, Hit, Matcher, Target, command_width, normalize
 from library.vocabulary import Vocabulary
 
 # Characters besides the trigger that still make a message a plain request for the form:
-# "我想咨询" (我想), "请联系我" (请我), "contact me" (me).
+# "我想咨询" (我想), "请联系我" (请我), "I want to contact you" (a Latin letter counts half, spaces not at all).
 FILLER_MAX = 4
 
 
@@ -75,7 +75,7 @@ def read_intent(matcher: Matcher, text: str, vocabulary: Vocabulary | None = Non
             topic = _platform_topic(contained, named, vocabulary)
     if topic is not None:
         return Intent(topic, offer_form=bool(form_spans))
-    if form_spans and not named and len(_remainder(norm, form_spans)) <= FILLER_MAX:
+    if form_spans and not named and command_width(_remainder(norm, form_spans)) <= FILLER_MAX:
         return Intent(hit)
     return Intent(None, offer_form=bool(form_spans))
 
@@ -106,4 +106,4 @@ def _remainder(norm: str, spans: list[tuple[int, int]]) -> str:
     for start, end in spans:
         for i in range(start, end):
             keep[i] = False
-    return "".join(ch for ch, kept in zip(norm, keep) if kept and ch not in _EDGE_PUNCT)
+    return "".join(ch for ch, kept in zip(norm, keep) if kept and ch not in EDGE_PUNCT)

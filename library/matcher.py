@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable
 from library.regex_safety import sre_constants, sre_parse
 
 # Punctuation a follower adds around a keyword ("KOL?", "「B站」", "教育。") that should not defeat an exact match.
-_EDGE_PUNCT = " \t\r\n.,!?;:'\"()[]{}<>~…-—_·。，！？；：、“”‘’（）【】《》「」『』"
+EDGE_PUNCT = " \t\r\n.,!?;:'\"()[]{}<>~…-—_·。，！？；：、“”‘’（）【】《》「」『』"
 
 
 def normalize(text: str) -> str:
@@ -29,14 +29,16 @@ def normalize(text: str) -> str:
 
 
 def exact_form(text: str) -> str:
-    return normalize(text).strip(_EDGE_PUNCT)
+    return normalize(text).strip(EDGE_PUNCT)
 
 
-def _width(text: str) -> float:
+def command_width(text: str) -> float:
+    """Extra characters around a command or form word, in Chinese characters: a Latin one counts half."""
     return sum(0.5 if ch.isascii() else 1 for ch in text)
 
 
-def _word_char(ch: str) -> bool:
+def word_char(ch: str) -> bool:
+    """A Latin letter or digit: Latin keywords must not start or end inside a word ("AMX" in "examx")."""
     return ch.isascii() and ch.isalnum()
 
 
@@ -178,7 +180,7 @@ class Matcher:
         norm = normalize(text)
         if not norm:
             return None
-        whole = norm.strip(_EDGE_PUNCT)
+        whole = norm.strip(EDGE_PUNCT)
         target = self.exact.get(whole)
         if target is not None and not (skip and skip(target)):
             return Hit(target, "exact")
@@ -206,11 +208,11 @@ class Matcher:
             if start < 0:
                 continue
             end = start + len(key)
-            if _width(whole[:start]) + _width(whole[end:]) > COMMAND_SLACK:
+            if command_width(whole[:start]) + command_width(whole[end:]) > COMMAND_SLACK:
                 continue
-            if _word_char(key[0]) and start > 0 and _word_char(whole[start - 1]):
+            if word_char(key[0]) and start > 0 and word_char(whole[start - 1]):
                 continue
-            if _word_char(key[-1]) and end < len(whole) and _word_char(whole[end]):
+            if word_char(key[-1]) and end < len(whole) and word_char(whole[end]):
                 continue
             return target
         return None
@@ -222,9 +224,9 @@ class Matcher:
             word = self._automaton.words[index]
             start = end - len(word)
             # A Latin keyword must be a whole word: "AMX" must not fire inside "examx".
-            if _word_char(word[0]) and start > 0 and _word_char(norm[start - 1]):
+            if word_char(word[0]) and start > 0 and word_char(norm[start - 1]):
                 continue
-            if _word_char(word[-1]) and end < len(norm) and _word_char(norm[end]):
+            if word_char(word[-1]) and end < len(norm) and word_char(norm[end]):
                 continue
             found.append((self._contains_targets[index], start, end))
         return found

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from library.matcher import AhoCorasick, _word_char, normalize
+from library.matcher import AhoCorasick, word_char, normalize
 from library.models import SynonymsFile
 
 
@@ -59,9 +59,9 @@ class Vocabulary:
         for index, end in self.automaton.find(norm):
             word = self.automaton.words[index]
             start = end - len(word)
-            if _word_char(word[0]) and start > 0 and _word_char(norm[start - 1]):
+            if word_char(word[0]) and start > 0 and word_char(norm[start - 1]):
                 continue
-            if _word_char(word[-1]) and end < len(norm) and _word_char(norm[end]):
+            if word_char(word[-1]) and end < len(norm) and word_char(norm[end]):
                 continue
             spans.append((start, end, self.ids[index]))
         if not spans:
