@@ -42,6 +42,13 @@ def word_char(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
+def whole_word(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` neither starts nor ends inside a Latin word."""
+    if word_char(text[start]) and start > 0 and word_char(text[start - 1]):
+        return False
+    return not (word_char(text[end - 1]) and end < len(text) and word_char(text[end]))
+
+
 @dataclass(frozen=True)
 class Target:
     """One keyword of one rule. ``tier``: 0 explicit rule, 1 menu name, 2 article keyword."""
@@ -210,11 +217,8 @@ class Matcher:
             end = start + len(key)
             if command_width(whole[:start]) + command_width(whole[end:]) > COMMAND_SLACK:
                 continue
-            if word_char(key[0]) and start > 0 and word_char(whole[start - 1]):
-                continue
-            if word_char(key[-1]) and end < len(whole) and word_char(whole[end]):
-                continue
-            return target
+            if whole_word(whole, start, end):
+                return target
         return None
 
     def contained(self, norm: str) -> list[tuple[Target, int, int]]:
@@ -223,12 +227,8 @@ class Matcher:
         for index, end in self._automaton.find(norm):
             word = self._automaton.words[index]
             start = end - len(word)
-            # A Latin keyword must be a whole word: "AMX" must not fire inside "examx".
-            if word_char(word[0]) and start > 0 and word_char(norm[start - 1]):
-                continue
-            if word_char(word[-1]) and end < len(norm) and word_char(norm[end]):
-                continue
-            found.append((self._contains_targets[index], start, end))
+            if whole_word(norm, start, end):      # "AMX" must not fire inside "examx"
+                found.append((self._contains_targets[index], start, end))
         return found
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from library.matcher import AhoCorasick, word_char, normalize
+from library.matcher import AhoCorasick, normalize, whole_word
 from library.models import SynonymsFile
 
 
@@ -59,11 +59,8 @@ class Vocabulary:
         for index, end in self.automaton.find(norm):
             word = self.automaton.words[index]
             start = end - len(word)
-            if word_char(word[0]) and start > 0 and word_char(norm[start - 1]):
-                continue
-            if word_char(word[-1]) and end < len(norm) and word_char(norm[end]):
-                continue
-            spans.append((start, end, self.ids[index]))
+            if whole_word(norm, start, end):
+                spans.append((start, end, self.ids[index]))
         if not spans:
             return Rewritten(norm)
         spans.sort(key=lambda s: (s[0], -(s[1] - s[0])))
