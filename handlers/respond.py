@@ -51,7 +51,6 @@ def respond(ctx: Context, spec: ReplySpec, *, source: dict[str, Any]) -> Reply:
 def hand_to_people(ctx: Context) -> Reply:
     """"人工" / "human": WeChat's customer-service agents when the account has them switched on
     (``WECHAT_TRANSFER_CUSTOMER_SERVICE``), else the offer of the lead form (message ``human``)."""
-    ctx.outcome.flow = "handoff"
     if ctx.transfer_to_agents:
         return TransferToAgent()
     return Text(ctx.text("human"))
