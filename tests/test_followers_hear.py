@@ -59,16 +59,17 @@ def test_a_longer_contact_question_without_a_topic_offers_the_form(follower, bot
 
 
 # -- 3. small talk, people, voice ---------------------------------------------------------------------
-@pytest.mark.parametrize("text, words", [
-    ("thanks", "welcome"), ("Thank you!", "welcome"), ("谢谢", "客气"), ("谢谢你们！", "客气"),
-    ("早上好", "您好"), ("Good morning", "good day"), ("Hi there", "Hi"), ("好的", "好的"), ("OK", "好的"),
-    ("收到", "好的"),
+@pytest.mark.parametrize("text, replies", [
+    ("thanks", ("You're welcome", "My pleasure")), ("Thank you!", ("You're welcome", "My pleasure")),
+    ("谢谢", ("不客气", "不用谢")), ("谢谢你们！", ("不客气", "不用谢")),
+    ("早上好", ("您好！今天想了解",)), ("Good morning", ("Hello, and a good day",)),
+    ("Hi there", ("Hello!", "Hi there!")), ("好的", ("好的！还有问题",)), ("OK", ("好的！还有问题",)),
+    ("收到", ("好的！还有问题",)),
 ])
-def test_small_talk_gets_a_short_natural_reply(make_follower, text, words):
+def test_small_talk_gets_a_short_natural_reply(make_follower, text, replies):
     reply = make_follower().send(text)
-    assert reply.type == "text"
-    assert "Sorry" not in reply.content and "抱歉" not in reply.content
-    assert words.casefold() in reply.content.casefold() or "My pleasure" in reply.content or "不用谢" in reply.content
+    assert reply.type == "text" and reply.content.startswith(replies), reply.content
+    assert len(reply.content) < 120                     # short, not a menu of topics
 
 
 @pytest.mark.parametrize("text", ["人工", "客服", "转人工", "我要转人工", "human", "agent"])
