@@ -27,7 +27,7 @@ from library.matcher import Hit, Matcher, Target
 from library.models import Button, FlowConsent, FlowFile, Localized, ReplySpec, Rule, Scene, TemplateSpec
 from library.needs import NO_NEEDS, ContentNeeds
 from library.search import Doc, Found, Scored, SearchIndex, add_words, confident, tokenize
-from library.vocabulary import Vocabulary
+from library.vocabulary import Rewritten, Vocabulary
 from wechat.flow_wording import FlowWording, StepWording
 from wechat.language import DEFAULT_LANGUAGE, LANGUAGES, detect
 from wechat.validators import Choice
@@ -85,6 +85,7 @@ class Content:
     checksum: str = ""
     _indexes: dict[str, SearchIndex] = field(default_factory=dict, repr=False)
     _search_cache: dict[tuple[str, str, int], tuple[Scored, ...]] = field(default_factory=dict, repr=False)
+    _answer_cache: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)   # intents and finds
     _index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def message(self, name: str, lang: str, **fmt: Any) -> str:
@@ -107,8 +108,19 @@ class Content:
         return self.matcher.match(text)
 
     def intent(self, text: str) -> Intent:
-        """Topic, lead form, or both (``library.intent``)."""
-        return read_intent(self.matcher, text, self.vocabulary, self.article_platforms)
+        """Topic, lead form, or both (``library.intent``); remembered per version like search results."""
+        return self._remember(("intent", text),
+                              lambda: read_intent(self.matcher, text, self.rewrite, self.article_platforms))
+
+    def _remember(self, key: tuple[str, str], compute: Any) -> Any:
+        value = self._answer_cache.get(key)
+        if value is None:
+            value = compute()
+            if SEARCH_CACHE_SIZE:
+                if len(self._answer_cache) >= SEARCH_CACHE_SIZE:
+                    self._answer_cache.clear()
+                self._answer_cache[key] = value
+        return value
 
     def click(self, key: str) -> ReplySpec | None:
         return self.clicks.get(key)
@@ -136,7 +148,7 @@ class Content:
         key = (lang, query, limit)
         cached = self._search_cache.get(key)
         if cached is None:
-            cached = tuple(self.index(lang).search(self.vocabulary.rewrite(query).text, limit))
+            cached = tuple(self.index(lang).search(self.rewrite(query).text, limit))
             if SEARCH_CACHE_SIZE:
                 if len(self._search_cache) >= SEARCH_CACHE_SIZE:
                     self._search_cache.clear()        # crude but bounded; popular questions come back at once
@@ -146,10 +158,17 @@ class Content:
     def find(self, query: str, lang: str) -> Found:
         """What to answer ``query`` with: confident articles, or, when it names a platform no article is about
         (and the best match does not even mention it), that platform and the closest articles instead."""
+        return self._remember((lang, query), lambda: self._find(query, lang))
+
+    def rewrite(self, text: str) -> Rewritten:
+        """``text`` with synonyms read as their ids (``library.vocabulary``), remembered per version."""
+        return self._remember(("rewrite", text), lambda: self.vocabulary.rewrite(text))
+
+    def _find(self, query: str, lang: str) -> Found:
         results = self.search(query, lang)
-        named = self.vocabulary.rewrite(query).platforms
+        named = self.rewrite(query).platforms
         if not named:
-            return Found(confident(results))
+            return Found(tuple(confident(results)))
         index = self.index(lang)
         terms = {platform: _term(platform) for platform in named}
         # Never answer about another platform: the article must at least mention one the follower named.
@@ -161,8 +180,8 @@ class Content:
         missing = tuple(p for p in named if not index.about(terms[p]) and not (on_named and first in
                                                                                index.mentions(terms[p])))
         if missing:
-            return Found([], missing, [r.id for r in results if r.score >= RELATED_MIN_SCORE][:3])
-        return Found(answer)
+            return Found((), missing, tuple(r.id for r in results if r.score >= RELATED_MIN_SCORE)[:3])
+        return Found(tuple(answer))
 
     def platform_names(self, platforms: tuple[str, ...], lang: str) -> str:
         """``("xiaohongshu", "zhihu")`` as followers read them: 小红书、知乎 / Xiaohongshu (RED), Zhihu."""

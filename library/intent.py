@@ -16,10 +16,10 @@ Usage::
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Callable, Mapping
 
-from library.matcher import EDGE_PUNCT, Hit, Matcher, Target, command_width, normalize
-from library.vocabulary import Vocabulary
+from library.matcher import EDGE_PUNCT, Hit, Matcher, Target, best_contained, command_width, normalize
+from library.vocabulary import Rewritten
 
 # Characters besides the trigger that still make a message a plain request for the form:
 # "我想咨询" (我想), "请联系我" (请我), "I want to contact you" (a Latin letter counts half, spaces not at all).
@@ -42,37 +42,37 @@ class Intent:
         return self.hit is None and self.offer_form
 
 
-def read_intent(matcher: Matcher, text: str, vocabulary: Vocabulary | None = None,
+def read_intent(matcher: Matcher, text: str, rewrite: Callable[[str], Rewritten] | None = None,
                 article_platforms: Mapping[str, frozenset[str]] | None = None) -> Intent:
     """Decide between topic, form, or both for ``text`` (see the module docstring).
 
-    With a ``vocabulary`` (synonyms.yaml), a message no rule matches is tried again with its variants read
+    With ``rewrite`` (synonyms.yaml, ``library.vocabulary``), a message no rule matches is tried again with its variants read
     as their ids ("Bilbili" -> the Bilibili rule), and named platforms outweigh generic words: a rule found
     by a generic word ("奢侈品") does not answer a message naming a platform its article is not about
     (``article_platforms``: article id -> platforms its title, summary, tags or keywords name), and a
     message naming several platforms ("小红书和抖音哪个…") is left to search, which weighs them all.
     """
-    hit = matcher.match(text)
+    hit, contained = matcher.scan(text)
     if hit is not None and hit.kind in ("exact", "command"):
         return Intent(hit)              # the whole message is the keyword: a menu name, "咨询", "KOL"
-    rewritten = vocabulary.rewrite(text) if vocabulary is not None else None
+    rewritten = rewrite(text) if rewrite is not None else None
     if hit is None and rewritten is not None and rewritten.platforms + rewritten.terms:
         text = rewritten.text
-        hit = matcher.match(text)
+        hit, contained = matcher.scan(text)
     if hit is None or hit.kind in ("exact", "command"):
         return Intent(hit)              # e.g. "Bilbili" read as "bilibili", an article's keyword
     norm = normalize(text)
-    contained = matcher.contained(norm)
     form_spans = [(start, end) for target, start, end in contained if starts_flow(target)]
     if starts_flow(hit.target) and hit.kind == "regex":
         return Intent(hit)              # a form regex is an author's deliberate pattern
-    topic = matcher.match(text, skip=starts_flow) if starts_flow(hit.target) else hit
+    # A form hit is a contains hit (a regex topic would have come first): the topic is the best other one.
+    topic = best_contained(contained, skip=starts_flow) if starts_flow(hit.target) else hit
     named = rewritten.platforms if rewritten is not None else ()
     if topic is not None and topic.kind == "contains" and named:
         if len(named) > 1:
             topic = None
         elif named[0] not in _platforms_of(topic.target, article_platforms or {}):
-            topic = _platform_topic(contained, named, vocabulary)
+            topic = _platform_topic(contained, named, rewrite)
     if topic is not None:
         return Intent(topic, offer_form=bool(form_spans))
     if form_spans and not named and command_width(_remainder(norm, form_spans)) <= FILLER_MAX:
@@ -87,13 +87,13 @@ def _platforms_of(target: Target, article_platforms: Mapping[str, frozenset[str]
 
 
 def _platform_topic(contained: list[tuple[Target, int, int]], named: tuple[str, ...],
-                    vocabulary: Vocabulary | None) -> Hit | None:
+                    rewrite: Callable[[str], Rewritten] | None) -> Hit | None:
     """The best rule found by the one platform named; None (search decides) when no rule names it."""
-    if vocabulary is None:
+    if rewrite is None:
         return None
     best: Target | None = None
     for target, _, _ in contained:
-        if starts_flow(target) or named[0] not in vocabulary.rewrite(target.keyword).platforms:
+        if starts_flow(target) or named[0] not in rewrite(target.keyword).platforms:
             continue
         if best is None or target.rank < best.rank:
             best = target

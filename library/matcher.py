@@ -184,27 +184,27 @@ class Matcher:
 
     def match(self, text: str, *, skip: Callable[[Target], bool] | None = None) -> Hit | None:
         """The best hit for ``text``; ``skip`` leaves out targets (e.g. the lead form's, to find the topic)."""
+        return self.scan(text, skip=skip)[0]
+
+    def scan(self, text: str, *, skip: Callable[[Target], bool] | None = None
+             ) -> tuple[Hit | None, list[tuple[Target, int, int]]]:
+        """The best hit and, when it came to that, every ``contains`` keyword found (see ``contained``)."""
         norm = normalize(text)
         if not norm:
-            return None
+            return None, []
         whole = norm.strip(EDGE_PUNCT)
         target = self.exact.get(whole)
         if target is not None and not (skip and skip(target)):
-            return Hit(target, "exact")
+            return Hit(target, "exact"), []
         target = self._command(whole)
         if target is not None and not (skip and skip(target)):
-            return Hit(target, "command")
+            return Hit(target, "command"), []
+        contained = self.contained(norm)
         if self.regexes and (self._regex_gate is None or self._regex_gate(norm)):
             for target, pattern in self.regexes:
                 if not (skip and skip(target)) and pattern.search(norm):
-                    return Hit(target, "regex")
-        best: Target | None = None
-        for candidate, _, _ in self.contained(norm):
-            if skip and skip(candidate):
-                continue
-            if best is None or candidate.rank < best.rank:
-                best = candidate
-        return Hit(best, "contains") if best is not None else None
+                    return Hit(target, "regex"), contained
+        return best_contained(contained, skip), contained
 
     def _command(self, whole: str) -> Target | None:
         """A command keyword with at most ``COMMAND_SLACK`` other characters around it ("跪求帮助" -> help)."""
@@ -230,6 +230,18 @@ class Matcher:
             if whole_word(norm, start, end):      # "AMX" must not fire inside "examx"
                 found.append((self._contains_targets[index], start, end))
         return found
+
+
+def best_contained(contained: list[tuple[Target, int, int]],
+                   skip: Callable[[Target], bool] | None = None) -> Hit | None:
+    """The best-ranked of ``Matcher.contained``'s targets that ``skip`` keeps."""
+    best: Target | None = None
+    for candidate, _, _ in contained:
+        if skip and skip(candidate):
+            continue
+        if best is None or candidate.rank < best.rank:
+            best = candidate
+    return Hit(best, "contains") if best is not None else None
 
 
 def _gate(patterns: list[re.Pattern[str]]) -> Callable[[str], bool] | None:

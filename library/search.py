@@ -135,6 +135,8 @@ class SearchIndex:
     def __init__(self, docs: Iterable[Doc], boost: dict[str, float] | None = None):
         """``boost``: terms that weigh more than others (named platforms), by factor."""
         self.boost = dict(boost or {})
+        self._about: dict[str, frozenset[str]] = {}       # filled on first use; only named platforms are asked
+        self._mentions: dict[str, frozenset[str]] = {}
         self.ids: list[str] = []
         counts_per_doc: list[Counter[str]] = []
         topical: set[tuple[str, int]] = set()
@@ -164,11 +166,17 @@ class SearchIndex:
 
     def about(self, term: str) -> frozenset[str]:
         """Articles with ``term`` in a field that says what they are about (title, summary, tags, keywords)."""
-        return frozenset(self.ids[n] for n, _, is_topical in self.impacts.get(term, ()) if is_topical)
+        found = self._about.get(term)
+        if found is None:
+            found = self._about[term] = frozenset(self.ids[n] for n, _, topical in self.impacts.get(term, ()) if topical)
+        return found
 
     def mentions(self, term: str) -> frozenset[str]:
         """Articles with ``term`` anywhere, the body included."""
-        return frozenset(self.ids[n] for n, _, _ in self.impacts.get(term, ()))
+        found = self._mentions.get(term)
+        if found is None:
+            found = self._mentions[term] = frozenset(self.ids[n] for n, _, _ in self.impacts.get(term, ()))
+        return found
 
     def search(self, query: str, limit: int = 5) -> list[Scored]:
         terms = set(tokenize(query))
@@ -214,9 +222,9 @@ def _by_score(item: tuple[int, list[float]]) -> tuple[float, int]:
 class Found:
     """What search has for a question: articles to send, or the platforms named that no article is about."""
 
-    articles: list[str]                        # confident answers, best first; [] when there is nothing to send
+    articles: tuple[str, ...]                  # confident answers, best first; () when there is nothing to send
     missing_platforms: tuple[str, ...] = ()    # platform ids named that no article is about
-    related: list[str] = field(default_factory=list)   # the closest articles, offered when a platform is missing
+    related: tuple[str, ...] = ()              # the closest articles, offered when a platform is missing
 
 
 # A result counts when its score clears MIN_SCORE, the query names what the article is about (title,

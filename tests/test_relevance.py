@@ -65,13 +65,13 @@ def test_typos_variants_and_named_platforms(content, text, lang, article):
 ])
 def test_a_platform_no_article_is_about_is_named_not_replaced(content, text, lang, missing):
     found = content.find(text, lang)
-    assert found.articles == [] and found.missing_platforms == missing
+    assert found.articles == () and found.missing_platforms == missing
 
 
 @pytest.mark.parametrize("text, lang", [("this is a test", "en"), ("do you sell shoes", "en"),
                                         ("你们的服务怎么收费，流程是怎样的", "zh"), ("how is the stock market doing", "en")])
 def test_one_common_word_is_not_an_answer(content, text, lang):
-    assert content.find(text, lang).articles == []
+    assert content.find(text, lang).articles == ()
 
 
 def test_welcome_and_help_promise_only_what_we_can_answer(content):
