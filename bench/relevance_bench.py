@@ -13,13 +13,16 @@ lead-form intent, then search (``library.answer.first_article``). Printed:
 
 On a checkout before issue 10 (no ``library.answer``) the bench falls back to that version's order, keyword
 rule then confident search, so the figures before and after the change come from the same questions.
-No Redis, no server: the content is compiled in process. -v lists every miss.
+No Redis, no server: the content is compiled in process. -v lists every miss. --cost also prints what
+deciding costs per question in process (keyword rules, intent and search), with the per-version caches
+warm (a question asked before) and cleared before every question (one never seen).
 """
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+import time
 from collections import defaultdict
 
 import yaml
@@ -79,11 +82,29 @@ def measure(content, questions: list[dict]) -> dict:
     }
 
 
+def cost(content, questions: list[dict], rounds: int = 20) -> dict[str, float]:
+    """Microseconds per question for ``first_article``, caches warm and cleared."""
+    for item in questions:                  # build the indexes and load jieba first
+        first_article(content, item["q"], item["lang"])
+    out = {}
+    for label, clear in (("warm", False), ("cold", True)):
+        start = time.perf_counter()
+        for _ in range(rounds):
+            for item in questions:
+                if clear:
+                    for cache in ("_search_cache", "_answer_cache"):
+                        getattr(content, cache, {}).clear()
+                first_article(content, item["q"], item["lang"])
+        out[label] = (time.perf_counter() - start) / (rounds * len(questions)) * 1e6
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--content", default=os.path.join(ROOT, "content"))
     parser.add_argument("--questions", default=os.path.join(ROOT, "tests", "fixtures", "relevance.yaml"))
     parser.add_argument("-v", "--verbose", action="store_true", help="list every miss")
+    parser.add_argument("--cost", action="store_true", help="also time the decision per question")
     args = parser.parse_args()
     content = compile_bundle(read_dir(args.content), version=1)
     figures = measure(content, load_questions(args.questions))
@@ -93,6 +114,9 @@ def main() -> None:
     print(f"no-answer precision  {figures['no_answer_precision']:.1%}")
     print(f"no-answer recall     {figures['no_answer_recall']:.1%}")
     print("per kind             " + "  ".join(f"{k} {v:.0%}" for k, v in figures["by_kind"].items()))
+    if args.cost:
+        timing = cost(content, load_questions(args.questions))
+        print(f"cost per question    {timing['warm']:.0f} us asked before, {timing['cold']:.0f} us never seen")
     if args.verbose:
         for question, expected, got in figures["misses"]:
             print(f"  miss: {question!r}: expected {expected}, got {got}")
