@@ -101,3 +101,17 @@ def _check_name(tree: Tree, button: Button, path: tuple[Any, ...], shown: dict[s
                       f"button name {name!r} is {_size(width, lang)}; a phone shows about {shown[lang]} "
                       f"in a {where} before cutting it with …",
                       "shorten the name; the articles it sends can say the rest")
+
+
+def shown_part(text: str, lang: str, limit: float) -> str:
+    """What a phone shows of ``text`` when it fits ``limit`` (in ``display_width`` units): the whole text, or
+    the longest start that fits with the "…" WeChat puts where it cuts."""
+    if display_width(text, lang) <= limit:
+        return text
+    room = limit - display_width("…", lang)
+    kept = ""
+    for ch in text:
+        if display_width(kept + ch, lang) > room:
+            break
+        kept += ch
+    return kept.rstrip() + "…"
