@@ -20,6 +20,9 @@ from analytics.counters import Analytics
 from cli.registry import commands_app, commands_only, register as register_commands
 from cli.services import Services
 from config import Settings, SettingsError, load_settings
+from console.commands import COMMANDS as CONSOLE_COMMANDS
+from console.secret import secret_key as console_secret_key
+from console.wiring import init_console
 from handlers import fallback, keywords, leads, menu, privacy, search, system, welcome
 from handlers.content_needs import CONTENT_NEEDS
 from handlers.context import Context
@@ -107,10 +110,13 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
                job_retries: Mapping[Callable[..., Any], Retry] | None = None) -> Flask:
     """Build the app. Tests pass their own settings, Redis client, content, router and (short) job retries."""
     if settings is None and commands_only():
-        return commands_app()   # `flask --app app <command>`: each command builds what it needs, --help nothing
+        app = commands_app()    # `flask --app app <command>`: each command builds what it needs, --help nothing
+        add_console_commands(app)
+        return app
     if settings is None:
         try:
             settings = load_settings()
+            console_secret_key(settings)       # production needs SECRET_KEY: say so now, with the rest
         except SettingsError as exc:   # a clear list for the operator, not a traceback (gunicorn, flask CLI)
             print(exc, file=sys.stderr)
             raise SystemExit(BOOT_ERROR) from None
@@ -121,6 +127,8 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
     flows = build_flows(settings, redis, keys)
     lead_store = LeadStore(redis, keys)
     make_context = functools.partial(Context, leads=LeadIntake(lead_store),
+                                     transfer_to_agents=settings.transfer_customer_service,
+                                     lead_retention_days=settings.leads_retention_days,
                                      privacy=Erasure(redis, keys, lead_store, flows,
                                                      aof_settle=settle_seconds(settings)))
     analytics = build_analytics(settings, redis, keys)
@@ -131,7 +139,6 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    app.config["SECRET_KEY"] = settings.secret_key or None
     app.extensions["wxbot"] = bot
     app.extensions["wxbot.analytics"] = analytics     # tests and shutdown hooks flush it
     app.register_blueprint(create_blueprint(bot))
@@ -144,4 +151,11 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
                          (413, "request body too large"), (500, "internal error")):
         app.register_error_handler(status, lambda exc, s=status, t=text: Response(t + "\n", s, mimetype="text/plain"))
     register_commands(app, Services(settings=settings, redis=redis, needs=library.needs))
+    add_console_commands(app)
+    init_console(app, settings=settings, redis=redis, needs=library.needs)   # /console/; nothing runs for /wechat
     return app
+
+
+def add_console_commands(app: Flask) -> None:
+    for command in CONSOLE_COMMANDS:
+        app.cli.add_command(command)

@@ -29,6 +29,7 @@ ENV_VARS: dict[str, str] = {
     "DEDUPE_TTL_SECONDS": "dedupe_ttl",
     "WECHAT_MAX_CLOCK_SKEW_SECONDS": "max_clock_skew",
     "WECHAT_ACCEPT_PLAINTEXT": "accept_plaintext",
+    "WECHAT_TRANSFER_CUSTOMER_SERVICE": "transfer_customer_service",
     "LOG_LEVEL": "log_level",
     "LEADS_WEBHOOK_URL": "leads_webhook_url",
     "LEADS_WEBHOOK_SECRET": "leads_webhook_secret",
@@ -75,6 +76,9 @@ class Settings(BaseModel):
     max_clock_skew: int = Field(default=300, ge=30, le=86400)
     # With an AES key set, plaintext POSTs (whose signature does not cover the body) are refused unless True.
     accept_plaintext: bool = False
+    # "人工" / "human" hand the follower to the MP console's customer-service agents (transfer_customer_service);
+    # off: they are offered the lead form instead. Switch on only when agents actually answer there.
+    transfer_customer_service: bool = False
     log_level: str = "INFO"
     leads_webhook_url: str = ""
     leads_webhook_secret: str = ""
@@ -121,6 +125,22 @@ class Settings(BaseModel):
     def _prefix(cls, value: str) -> str:
         if not value or " " in value:
             raise ValueError("must be a non-empty string without spaces, e.g. 'wxbot:'")
+        return value
+
+    @field_validator("console_password")
+    @classmethod
+    def _console_password(cls, value: str) -> str:
+        # It becomes the first admin's password (console/users.py MIN_PASSWORD): refuse a guessable one at start.
+        if value and len(value) < 10:
+            raise ValueError("must be at least 10 characters (it becomes the console admin's password)")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key(cls, value: str) -> str:
+        if value and len(value) < 32:
+            raise ValueError("must be at least 32 characters; generate one with "
+                             "python -c 'import secrets; print(secrets.token_hex(32))'")
         return value
 
     @field_validator("log_level")

@@ -14,7 +14,7 @@ from tests.support.cleanup import cleanup_prefix
 from tests.support.redis_server import stop_test_redis, test_redis_url
 from devtools.simulator import FlaskTransport, Follower
 
-pytest_plugins = ["tests.support.fake_wechat"]   # fake WeChat API and outbound fixtures
+pytest_plugins = ["tests.support.fake_wechat", "tests.support.console", "tests.support.browser"]
 
 # A developer's .env (scripts/run.sh writes one) must not leak into `flask` subprocesses the tests start.
 os.environ["FLASK_SKIP_DOTENV"] = "1"
@@ -54,10 +54,12 @@ def make_settings(redis_url: str, key_prefix: str, tmp_path) -> Callable[..., Se
         env = {"WECHAT_TOKEN": SAMPLE_TOKEN, "WECHAT_APPID": SAMPLE_APPID, "WECHAT_AES_KEY": SAMPLE_AES_KEY}
         # The suite's followers speak all three modes to one app, so plaintext stays allowed here (a migration
         # setting); tests/test_webhook_forgery.py checks that the default refuses it.
+        # A SECRET_KEY, as production must have (settings with WECHAT_SECRET and WeChat's API URL are production).
         # Counters are written with every message here (tests read them at once); tests/test_analytics_flush.py
         # covers the summed writes production uses.
         values = {"redis_url": redis_url, "key_prefix": key_prefix, "embedded_redis_dir": str(tmp_path / "var"),
-                  "accept_plaintext": True, "analytics_flush_seconds": 0}
+                  "accept_plaintext": True, "secret_key": "test-console-secret-key-0123456789abcdef",
+                  "analytics_flush_seconds": 0}
         values.update(overrides)
         return load_settings(env, **values)
     return make
