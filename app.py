@@ -6,6 +6,7 @@ A message goes ``/wechat`` (wechat/webhook.py: verify, parse) -> ``Bot.handle`` 
 """
 from __future__ import annotations
 
+import atexit
 import functools
 import logging
 import sys
@@ -81,11 +82,21 @@ def build_flows(settings: Settings, redis: redis_lib.Redis, keys: Keys) -> FlowE
     return engine
 
 
-def finish_hooks(settings: Settings, redis: redis_lib.Redis, keys: Keys, flows: FlowEngine) -> list[FinishHook]:
+def build_analytics(settings: Settings, redis: redis_lib.Redis, keys: Keys) -> Analytics:
+    """Per-day counters, summed in process; whatever is gathered is written when the process exits cleanly
+    (gunicorn's graceful stop and restart, ``flask run``), so only a crash can lose an interval of them."""
+    analytics = Analytics(keys, unmatched_days=settings.unmatched_retention_days,
+                          unmatched_cap=settings.unmatched_samples_per_day,
+                          flush_seconds=settings.analytics_flush_seconds)
+    atexit.register(analytics.flush, redis)
+    return analytics
+
+
+def finish_hooks(settings: Settings, redis: redis_lib.Redis, keys: Keys, flows: FlowEngine,
+                 analytics: Analytics) -> list[FinishHook]:
     """What rides each message's finish round trip, in order."""
     hooks: list[FinishHook] = [
-        Analytics(keys, unmatched_days=settings.unmatched_retention_days,
-                  unmatched_cap=settings.unmatched_samples_per_day).record,   # per-day counters
+        analytics.record,                  # per-day counters (written once per interval)
         flows.keep_expiry_marker,          # tell a follower later why their expired form went nowhere
         delivery_results(keys),            # TEMPLATESENDJOBFINISH: did the template message arrive?
     ]
@@ -120,14 +131,16 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
                                      lead_retention_days=settings.leads_retention_days,
                                      privacy=Erasure(redis, keys, lead_store, flows,
                                                      aof_settle=settle_seconds(settings)))
+    analytics = build_analytics(settings, redis, keys)
     bot = Bot(settings, redis, router or build_router(), library, make_context=make_context, flows=flows,
               enqueue=JobQueue(redis, settings, job_retries).put,
-              finish_hooks=finish_hooks(settings, redis, keys, flows))
+              finish_hooks=finish_hooks(settings, redis, keys, flows, analytics))
     warn_without_aof(redis)
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["wxbot"] = bot
+    app.extensions["wxbot.analytics"] = analytics     # tests and shutdown hooks flush it
     app.register_blueprint(create_blueprint(bot))
 
     @app.get("/healthz")

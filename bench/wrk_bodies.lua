@@ -33,6 +33,16 @@ function request()
   return wrk.format("POST", "/wechat?" .. query, {["Content-Type"] = "text/xml"}, line)
 end
 
+-- Every reply must be a 200 carrying XML (a reply, encrypted or not): "success", a busy text's absence or
+-- an error page is counted as bad.
+bad = 0
+function response(status, headers, body)
+  if status ~= 200 or string.sub(body, 1, 5) ~= "<xml>" then bad = bad + 1 end
+end
+
 function done(summary, latency, requests)
+  local total_bad = 0
+  for _, thread in ipairs(threads) do total_bad = total_bad + (thread:get("bad") or 0) end
   io.write(string.format("LAT p50=%.3f p99=%.3f\n", latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+  io.write(string.format("BAD %d\n", total_bad))
 end

@@ -40,6 +40,7 @@ ENV_VARS: dict[str, str] = {
     "LEADS_RETENTION_DAYS": "leads_retention_days",
     "UNMATCHED_RETENTION_DAYS": "unmatched_retention_days",
     "UNMATCHED_SAMPLES_PER_DAY": "unmatched_samples_per_day",
+    "ANALYTICS_FLUSH_SECONDS": "analytics_flush_seconds",
     "REDIS_AOF_REWRITE_INTERVAL_SECONDS": "aof_rewrite_interval",
 }
 FIELD_TO_ENV = {field: env for env, field in ENV_VARS.items()}
@@ -90,6 +91,9 @@ class Settings(BaseModel):
     leads_retention_days: int = Field(default=730, ge=1, le=36500)      # a lead is erased this long after it came
     unmatched_retention_days: int = Field(default=30, ge=1, le=400)    # unanswered texts typed by followers
     unmatched_samples_per_day: int = Field(default=500, ge=1, le=100_000)
+    # Each process sums its analytics counters and writes them at most this often (0: with every message);
+    # a crash loses at most this long of one process's counters, never a claim, conversation or lead.
+    analytics_flush_seconds: float = Field(default=1.0, ge=0, le=60)
     # After an erasure the worker rewrites Redis's append-only file, at most once per this many seconds.
     aof_rewrite_interval: int = Field(default=3600, ge=1, le=7 * 86400)
 

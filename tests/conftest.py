@@ -55,8 +55,11 @@ def make_settings(redis_url: str, key_prefix: str, tmp_path) -> Callable[..., Se
         # The suite's followers speak all three modes to one app, so plaintext stays allowed here (a migration
         # setting); tests/test_webhook_forgery.py checks that the default refuses it.
         # A SECRET_KEY, as production must have (settings with WECHAT_SECRET and WeChat's API URL are production).
+        # Counters are written with every message here (tests read them at once); tests/test_analytics_flush.py
+        # covers the summed writes production uses.
         values = {"redis_url": redis_url, "key_prefix": key_prefix, "embedded_redis_dir": str(tmp_path / "var"),
-                  "accept_plaintext": True, "secret_key": "test-console-secret-key-0123456789abcdef"}
+                  "accept_plaintext": True, "secret_key": "test-console-secret-key-0123456789abcdef",
+                  "analytics_flush_seconds": 0}
         values.update(overrides)
         return load_settings(env, **values)
     return make

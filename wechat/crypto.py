@@ -11,12 +11,14 @@ Usage::
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
+import secrets
+import struct
 import time
 
-from wechatpy.crypto import PrpCrypto
-from wechatpy.exceptions import InvalidAppIdException
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 
 class Refused(Exception):
@@ -52,28 +54,55 @@ def body_digest(body: bytes) -> str:
     return hashlib.blake2b(body, digest_size=12).hexdigest()
 
 
+# WeChat's message encryption (WXBizMsgCrypt): AES-256-CBC with the IV = the key's first 16 bytes, over
+# 16 random bytes + the message length (4 bytes, big-endian) + the message + the AppID, padded PKCS#7-style
+# to a multiple of 32 bytes (not AES's 16).
+_PAD_BLOCK = 32
+
+
 class SafeModeBox:
-    """Decrypt WeChat's ``Encrypt`` field and encrypt replies (AES-256-CBC, PKCS#7, AppID check) via wechatpy."""
+    """Decrypt WeChat's ``Encrypt`` field and encrypt replies (AES-256-CBC, PKCS#7, AppID check).
+
+    The cipher is set up once per box (key and IV never change); the byte layout is wechatpy's PrpCrypto,
+    which tests/test_crypto_box.py checks both ways, plus WeChat's own published sample.
+    """
 
     def __init__(self, token: str, encoding_aes_key: str, appid: str):
         self.token = token
         self.appid = appid
         self.key = base64.b64decode(encoding_aes_key + "=")
+        self._cipher = Cipher(algorithms.AES(self.key), modes.CBC(self.key[:16]))
+        self._appid_bytes = appid.encode("utf-8")
 
     def decrypt(self, encrypt: str, msg_signature: str, timestamp: str, nonce: str) -> str:
         if not signature_valid(self.token, msg_signature, timestamp, nonce, encrypt):
             raise Refused("bad msg_signature")
         try:
-            return PrpCrypto(self.key).decrypt(encrypt, self.appid)
-        except InvalidAppIdException:
-            raise Refused("message is for another AppID") from None
-        except Exception:  # bad base64, padding or key: not a message from WeChat for us
+            decryptor = self._cipher.decryptor()
+            plain = decryptor.update(base64.b64decode(encrypt, validate=True)) + decryptor.finalize()
+            padding = plain[-1]
+            if not 1 <= padding <= _PAD_BLOCK or len(plain) < 20 + padding:
+                raise ValueError("bad padding")
+            content = plain[16:-padding]
+            (length,) = struct.unpack(">I", content[:4])
+            if length > len(content) - 4:
+                raise ValueError("bad length")
+            xml, from_appid = content[4:4 + length], content[4 + length:]
+            text = xml.decode("utf-8")
+        except (ValueError, binascii.Error, IndexError, struct.error):   # not a message from WeChat for us
             raise Refused("cannot decrypt message") from None
+        if from_appid != self._appid_bytes:
+            raise Refused("message is for another AppID")
+        return text
 
     def encrypt(self, plaintext: str, nonce: str, timestamp: str | None = None) -> str:
         timestamp = timestamp or str(int(time.time()))
-        encrypt = PrpCrypto(self.key).encrypt(plaintext, self.appid)
-        encrypt = encrypt.decode() if isinstance(encrypt, bytes) else encrypt
+        body = plaintext.encode("utf-8")
+        # 16 random characters first, as WeChat's own libraries write them (letters and digits).
+        data = secrets.token_hex(8).encode("ascii") + struct.pack(">I", len(body)) + body + self._appid_bytes
+        padding = _PAD_BLOCK - len(data) % _PAD_BLOCK
+        encryptor = self._cipher.encryptor()
+        encrypt = base64.b64encode(encryptor.update(data + bytes([padding]) * padding) + encryptor.finalize()).decode()
         signature = sign(self.token, timestamp, nonce, encrypt)
         return (
             f"<xml><Encrypt><![CDATA[{encrypt}]]></Encrypt>"

@@ -147,6 +147,20 @@ def article_limit(message: Message) -> int:
     return NEWS_ARTICLES_FOLLOWER_MESSAGE if message.from_follower else NEWS_ARTICLES_OTHER
 
 
+# The two replies nearly every message gets, as precompiled templates: byte for byte what wechatpy's
+# TextReply and ArticlesReply render (tests/test_replies.py compares them), at a fraction of the cost of
+# building its reply objects. The rarer types below still go through wechatpy.
+_ADDRESSED = ("<FromUserName><![CDATA[{source}]]></FromUserName>\n<ToUserName><![CDATA[{target}]]></ToUserName>\n"
+              "<CreateTime>{time}</CreateTime>\n</xml>")
+_TEXT = "<xml>\n<MsgType><![CDATA[text]]></MsgType>\n<Content><![CDATA[{content}]]></Content>\n" + _ADDRESSED
+_NEWS = ("<xml>\n<MsgType><![CDATA[news]]></MsgType>\n<ArticleCount>{count}</ArticleCount>\n"
+         "        <Articles>{items}</Articles>\n" + _ADDRESSED)
+_NEWS_ITEM = ("<item>\n            <Title><![CDATA[{title}]]></Title>\n"
+              "            <Description><![CDATA[{description}]]></Description>\n"
+              "            <PicUrl><![CDATA[{image}]]></PicUrl>\n            <Url><![CDATA[{url}]]></Url>\n"
+              "            </item>")
+
+
 def render(reply: Reply | None, message: Message, *, more_hint: str = "Reply MORE for the rest.",
            now: int | None = None) -> Rendered:
     """Render ``reply`` as the plaintext XML WeChat expects, applying text and article limits."""
@@ -156,17 +170,15 @@ def render(reply: Reply | None, message: Message, *, more_hint: str = "Reply MOR
     overflow = ""
     if isinstance(reply, Text):
         content, overflow = fit_text(reply.content, more_hint)
-        wx_reply = wx.TextReply(content=_cdata_safe(content), **base)
-    elif isinstance(reply, News):
-        articles = [
-            {"title": _cdata_safe(a.title), "description": _cdata_safe(a.description),
-             "image": _cdata_safe(a.image), "url": _cdata_safe(a.url)}
-            for a in reply.articles[: article_limit(message)]
-        ]
-        if not articles:
+        return Rendered(_TEXT.format(content=_cdata_safe(content), **base), overflow, "text")
+    if isinstance(reply, News):
+        items = [_NEWS_ITEM.format(title=_cdata_safe(a.title), description=_cdata_safe(a.description),
+                                   image=_cdata_safe(a.image), url=_cdata_safe(a.url))
+                 for a in reply.articles[: article_limit(message)]]
+        if not items:
             return Rendered("success")
-        wx_reply = wx.ArticlesReply(articles=articles, **base)
-    elif isinstance(reply, Image):
+        return Rendered(_NEWS.format(count=len(items), items="\n".join(items), **base), "", "news")
+    if isinstance(reply, Image):
         wx_reply = wx.ImageReply(media_id=reply.media_id, **base)
     elif isinstance(reply, Voice):
         wx_reply = wx.VoiceReply(media_id=reply.media_id, **base)
