@@ -3,6 +3,7 @@ worker's stale connection is claimed, sees the follower's conversation and advan
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 
 import pytest
@@ -58,6 +59,13 @@ def test_first_messages_after_a_redis_restart_are_handled_with_redis(redis_and_s
     for f in followers:
         started = f.click("MENU_CONTACT")
         assert any(q in started.content for q in NAME_QUESTION), started.content
+    # The bot writes a conversation just after handing the reply over (its finish round trip); this test is
+    # about reconnecting, so Redis dies only once those writes have landed.
+    keys = [f"{prefix}conv:{f.openid}" for f in followers]
+    deadline = time.monotonic() + 5
+    while client.exists(*keys) < len(keys) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert client.exists(*keys) == len(keys), "every follower's form should be stored before the restart"
 
     private.stop(kill=kill)
     private.start()                                 # same port and data directory: the AOF brings the forms back
