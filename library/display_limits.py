@@ -83,3 +83,15 @@ def _check_name(tree: Tree, button: Button, path: tuple[Any, ...], shown: dict[s
                       f"button name {name!r} is {_size(width, lang)}; a phone shows about {shown[lang]} "
                       f"in a {where} before cutting it with …",
                       "shorten the name; the articles it sends can say the rest")
+
+
+def cut_to_width(text: str, lang: str, shown: float) -> str:
+    """``text`` as a phone shows it in ``shown`` units of ``display_width``: whole, or cut and ended with "…"."""
+    if display_width(text, lang) <= shown:
+        return text
+    out = ""
+    for ch in text:
+        if display_width(out + ch + "…", lang) > shown:
+            break
+        out += ch
+    return out.rstrip() + "…"
