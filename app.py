@@ -19,6 +19,9 @@ from analytics.counters import Analytics
 from cli.registry import commands_app, commands_only, register as register_commands
 from cli.services import Services
 from config import Settings, SettingsError, load_settings
+from console.commands import COMMANDS as CONSOLE_COMMANDS
+from console.secret import secret_key as console_secret_key
+from console.wiring import init_console
 from handlers import fallback, keywords, leads, menu, privacy, search, system, welcome
 from handlers.content_needs import CONTENT_NEEDS
 from handlers.context import Context
@@ -96,10 +99,13 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
                job_retries: Mapping[Callable[..., Any], Retry] | None = None) -> Flask:
     """Build the app. Tests pass their own settings, Redis client, content, router and (short) job retries."""
     if settings is None and commands_only():
-        return commands_app()   # `flask --app app <command>`: each command builds what it needs, --help nothing
+        app = commands_app()    # `flask --app app <command>`: each command builds what it needs, --help nothing
+        add_console_commands(app)
+        return app
     if settings is None:
         try:
             settings = load_settings()
+            console_secret_key(settings)       # production needs SECRET_KEY: say so now, with the rest
         except SettingsError as exc:   # a clear list for the operator, not a traceback (gunicorn, flask CLI)
             print(exc, file=sys.stderr)
             raise SystemExit(BOOT_ERROR) from None
@@ -119,7 +125,6 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
-    app.config["SECRET_KEY"] = settings.secret_key or None
     app.extensions["wxbot"] = bot
     app.register_blueprint(create_blueprint(bot))
 
@@ -131,4 +136,11 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
                          (413, "request body too large"), (500, "internal error")):
         app.register_error_handler(status, lambda exc, s=status, t=text: Response(t + "\n", s, mimetype="text/plain"))
     register_commands(app, Services(settings=settings, redis=redis, needs=library.needs))
+    add_console_commands(app)
+    init_console(app, settings=settings, redis=redis, needs=library.needs)   # /console/; nothing runs for /wechat
     return app
+
+
+def add_console_commands(app: Flask) -> None:
+    for command in CONSOLE_COMMANDS:
+        app.cli.add_command(command)

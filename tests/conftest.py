@@ -14,7 +14,7 @@ from tests.support.cleanup import cleanup_prefix
 from tests.support.redis_server import stop_test_redis, test_redis_url
 from devtools.simulator import FlaskTransport, Follower
 
-pytest_plugins = ["tests.support.fake_wechat"]   # fake WeChat API and outbound fixtures
+pytest_plugins = ["tests.support.fake_wechat", "tests.support.console", "tests.support.browser"]
 
 # A developer's .env (scripts/run.sh writes one) must not leak into `flask` subprocesses the tests start.
 os.environ["FLASK_SKIP_DOTENV"] = "1"

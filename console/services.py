@@ -1,0 +1,61 @@
+"""What console pages share, built once per app: settings, Redis, and the same stores the CLI uses.
+
+Usage (in a view)::
+
+    svc = console_services()
+    draft = svc.drafts.load(); report = svc.check(draft.bundle)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import redis as redis_lib
+from flask import current_app
+
+from config import Settings
+from console.audit import AuditLog
+from console.drafts import DraftStore
+from console.users import UserStore
+from library.bundle import Bundle
+from library.checker import Report, check_bundle
+from library.needs import ContentNeeds
+from library.versions import VersionStore
+from wechat.redis_conn import Keys
+
+EXTENSION = "wxbot.console"
+
+
+@dataclass
+class ConsoleServices:
+    settings: Settings
+    redis: redis_lib.Redis
+    needs: ContentNeeds
+    keys: Keys = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.keys = Keys(self.settings.key_prefix)
+
+    @cached_property
+    def versions(self) -> VersionStore:
+        return VersionStore(self.redis, self.keys)
+
+    @cached_property
+    def drafts(self) -> DraftStore:
+        return DraftStore(self.redis, self.keys, self.versions)
+
+    @cached_property
+    def users(self) -> UserStore:
+        return UserStore(self.redis, self.keys)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        return AuditLog(self.redis, self.keys)
+
+    def check(self, bundle: Bundle) -> Report:
+        """The content checker ``flask --app app content check`` runs, with the account's needs."""
+        return check_bundle(bundle, self.needs)
+
+
+def console_services() -> ConsoleServices:
+    return current_app.extensions[EXTENSION]
