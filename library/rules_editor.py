@@ -159,7 +159,10 @@ def save_rule(text: str, edit: RuleEdit, original: str | None = None) -> str:
     names = [str(r.get("name")) for r in rules if isinstance(r, dict)]
     if name != original and name in names:
         raise RuleEditError("name", f"another rule is already called {name!r}")
-    answer_key, answer = _reply(edit)
+    keep_reply = edit.reply_kind == "random"          # a random reply is edited in the file; keep it as it is
+    if keep_reply and original is None:
+        raise RuleEditError("reply_kind", "a random reply is written in rules.yaml; pick another kind here")
+    answer_key, answer = ("", None) if keep_reply else _reply(edit)
     if original is None:
         rule = CommentedMap()
         rules.insert(0, rule)
@@ -167,13 +170,12 @@ def save_rule(text: str, edit: RuleEdit, original: str | None = None) -> str:
         rule = next((r for r in rules if isinstance(r, dict) and str(r.get("name")) == original), None)
         if rule is None:
             raise RuleEditError("name", f"rule {original!r} is no longer in the draft (someone removed it?)")
-    keep_random = answer_key == "reply" and edit.reply_kind == "random"
     rule["name"] = name
     rule["keywords"] = keywords
     rule["match"] = edit.match
     if edit.priority or "priority" in rule:
         rule["priority"] = int(edit.priority)
-    if not keep_random:
+    if not keep_reply:
         for key in ("reply", "flow"):
             if key in rule and key != answer_key:
                 del rule[key]
