@@ -85,13 +85,15 @@ def _check_name(tree: Tree, button: Button, path: tuple[Any, ...], shown: dict[s
                       "shorten the name; the articles it sends can say the rest")
 
 
-def cut_to_width(text: str, lang: str, shown: float) -> str:
-    """``text`` as a phone shows it in ``shown`` units of ``display_width``: whole, or cut and ended with "…"."""
-    if display_width(text, lang) <= shown:
+def shown_part(text: str, lang: str, limit: float) -> str:
+    """What a phone shows of ``text`` when it fits ``limit`` (in ``display_width`` units): the whole text, or
+    the longest start that fits with the "…" WeChat puts where it cuts."""
+    if display_width(text, lang) <= limit:
         return text
-    out = ""
+    room = limit - display_width("…", lang)
+    kept = ""
     for ch in text:
-        if display_width(out + ch + "…", lang) > shown:
+        if display_width(kept + ch, lang) > room:
             break
-        out += ch
-    return out.rstrip() + "…"
+        kept += ch
+    return kept.rstrip() + "…"

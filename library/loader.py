@@ -287,7 +287,7 @@ def _parse_messages(tree: Tree, rel: str, doc: Located) -> None:
         tree.scenes = scenes or {}
 
 
-def _split_front_matter(text: str) -> tuple[str, str, int] | None:
+def split_front_matter(text: str) -> tuple[str, str, int] | None:
     """(front matter, body, body's first line) of a Markdown file that starts with ``---``."""
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
@@ -308,7 +308,7 @@ def _parse_article(tree: Tree, rel: str, text: str) -> None:
     if lang not in ("en", "zh"):
         tree.error(rel, 1, f"unknown language folder {lang!r}", "use articles/en/ or articles/zh/")
         return
-    split = _split_front_matter(text)
+    split = split_front_matter(text)
     if split is None:
         tree.error(rel, 1, "missing front matter", "start the file with --- , the id/title/... keys, then ---")
         return

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import defusedxml.ElementTree as SafeET
 
-from library.display_limits import SUMMARY_SHOWN, TITLE_SHOWN, cut_to_width
+from library.display_limits import SUMMARY_SHOWN, TITLE_SHOWN, shown_part
 from wechat.language import detect
 from wechat.messages import Message
 
@@ -45,8 +45,8 @@ def _card(item, layout: str) -> Card:
     title = (item.findtext("Title") or "").strip()
     description = (item.findtext("Description") or "").strip()
     lang = detect(title + description) or "zh"
-    return Card(title, cut_to_width(title, lang, TITLE_SHOWN[lang]), description,
-                cut_to_width(description, lang, SUMMARY_SHOWN[lang]) if layout == "single" else "",
+    return Card(title, shown_part(title, lang, TITLE_SHOWN[lang]), description,
+                shown_part(description, lang, SUMMARY_SHOWN[lang]) if layout == "single" else "",
                 (item.findtext("PicUrl") or "").strip(), (item.findtext("Url") or "").strip())
 
 

@@ -9,7 +9,7 @@ from analytics.counters import Analytics
 from handlers.content_needs import CONTENT_NEEDS
 from library.bundle import read_dir
 from library.compiled import compile_bundle
-from library.display_limits import cut_to_width, display_width
+from library.display_limits import shown_part, display_width
 from preview.bubbles import bubbles
 from preview.dispatch import Preview, PreviewError, preview_message
 from wechat.replies import Text, render
@@ -104,8 +104,8 @@ def test_bubbles_show_the_text_as_cut_for_wechat_with_the_more_hint():
 
 
 def test_news_card_titles_are_cut_where_a_phone_cuts_them():
-    assert cut_to_width("短标题", "zh", 22) == "短标题"
-    cut = cut_to_width("这是一个非常非常长的新闻卡片标题，手机上会在两行之后被截断显示", "zh", 22)
+    assert shown_part("短标题", "zh", 22) == "短标题"
+    cut = shown_part("这是一个非常非常长的新闻卡片标题，手机上会在两行之后被截断显示", "zh", 22)
     assert cut.endswith("…") and display_width(cut, "zh") <= 22
 
 
