@@ -89,3 +89,15 @@ def test_roles_and_csrf(console_client, fake_wechat):
     rev = _rev(marketer.get("/console/menu").get_data(as_text=True))
     assert marketer.post("/console/menu/move", data={"rev": rev, "top": 0, "delta": 1}, csrf=False).status_code == 400
     assert marketer.post("/console/menu/move", data={"rev": rev, "top": 9, "delta": 1}).status_code == 404
+
+
+def test_publish_without_wechat_credentials_explains_instead_of_failing(console_client, make_settings, redis):
+    from app import create_app
+    from tests.support.console import ConsoleClient, PASSWORD
+    app = create_app(make_settings(wechat_appid="", wechat_secret="", wechat_aes_key=""), redis=redis)
+    app.extensions[EXTENSION].users.add("m1", "marketer", PASSWORD)
+    client = ConsoleClient(app.test_client())
+    client.login("m1", PASSWORD)
+    response = client.get("/console/menu/publish")
+    assert response.status_code == 302
+    assert "未配置微信接口" in client.get("/console/menu").get_data(as_text=True)

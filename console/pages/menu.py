@@ -61,6 +61,8 @@ add_messages({
     "menu.published": ("菜单已发布到微信，客户端约 5 分钟内更新", "Menu published; WeChat clients pick it up within about 5 minutes"),
     "menu.same": ("微信已是这个菜单，未发送", "WeChat already serves this menu; nothing sent"),
     "menu.failed": ("发布失败：{error}", "Publishing failed: {error}"),
+    "menu.no_api": ("未配置微信接口（WECHAT_APPID 和 WECHAT_SECRET），无法发布菜单", "The WeChat API is not "
+                    "configured (WECHAT_APPID and WECHAT_SECRET): the menu cannot be published"),
     "menu.unreachable": ("无法连接微信接口：{error}", "Could not reach the WeChat API: {error}"),
 })
 
@@ -210,6 +212,9 @@ def count():
 @role_required("marketer")
 def publish():
     svc = console_services()
+    if not svc.settings.outbound_enabled:
+        notify("error", "menu.no_api")
+        return redirect(url_for("console.menu.index"))
     try:
         if request.method == "POST":
             plan = plan_publish()
