@@ -27,6 +27,7 @@ from library.checker import SUMMARY_MAX, TITLE_MAX, Report
 from library.display_limits import SUMMARY_SHOWN, TITLE_SHOWN, display_width, shown_part
 from library.issues import Issue
 from library.loader import split_front_matter
+from library.yamlpos import YamlProblem, load_yaml
 
 LANGS = ("zh", "en")
 FIELDS = ("title", "summary", "url", "image", "tags", "date", "keywords")
@@ -101,9 +102,9 @@ class ArticleForm:
                                   form.get(f"{lang}-body", "")) for lang in LANGS}
         return cls(article_id, variants)
 
-    def file_text(self, lang: str) -> str:
-        variant = self.variants[lang]
-        values = variant.values
+    def front(self, lang: str) -> dict[str, Any]:
+        """The front matter the form says, as YAML data (lists split at commas, the date parsed if it can be)."""
+        values = self.variants[lang].values
         front: dict[str, Any] = {"id": self.article_id, "language": lang}
         for name in FIELDS:
             raw = values.get(name, "").strip()
@@ -116,8 +117,20 @@ class ArticleForm:
                     front[name] = raw      # the checker names the problem at this line
             else:
                 front[name] = raw
+        return front
+
+    def body(self, lang: str) -> str:
+        return self.variants[lang].body.replace("\r\n", "\n").strip("\n")
+
+    def file_text(self, lang: str, original: str | None = None) -> str:
+        """The Markdown file for ``lang``. Editing an existing file rewrites only the lines of fields that
+        changed, so the diff shown before publishing is the marketer's change, not a reformatting."""
+        front, body = self.front(lang), self.body(lang)
+        if original is not None:
+            patched = _patch_front(original, front, body)
+            if patched is not None:
+                return patched
         text = yaml.safe_dump(front, allow_unicode=True, sort_keys=False, default_flow_style=None, width=10_000)
-        body = variant.body.replace("\r\n", "\n").strip("\n")
         return f"---\n{text}---\n\n{body}\n"
 
     def changes(self, bundle: Bundle) -> dict[str, str]:
@@ -127,10 +140,43 @@ class ArticleForm:
             path = path_of(self.article_id, lang)
             if not variant.exists and variant.empty:
                 continue
-            text = self.file_text(lang)
+            text = self.file_text(lang, bundle.get(path))
             if bundle.get(path) != text:
                 changed[path] = text
         return changed
+
+
+def _dump_line(name: str, value: Any) -> str:
+    return yaml.safe_dump({name: value}, allow_unicode=True, sort_keys=False, default_flow_style=True,
+                          width=10_000).strip()[1:-1] + "\n"
+
+
+def _patch_front(original: str, front: dict[str, Any], body: str) -> str | None:
+    """``original`` with each changed one-line field replaced and the body swapped; None when the front
+    matter cannot be patched line by line (unreadable, a multi-line value, a field added or removed)."""
+    split = split_front_matter(original)
+    if split is None:
+        return None
+    front_text, old_body, _ = split
+    try:
+        old = load_yaml(front_text, first_line=2)
+    except YamlProblem:
+        return None
+    if not isinstance(old.data, dict) or list(old.data) != list(front):
+        return None
+    lines = original.splitlines(keepends=True)
+    closing = split[2] - 2                              # 0-based index of the closing ---
+    starts = sorted((old.lines[(key,)] - 1, key) for key in old.data)
+    for i, (start, key) in enumerate(starts):
+        end = starts[i + 1][0] if i + 1 < len(starts) else closing
+        if old.data[key] == front[key]:
+            continue
+        if end - start != 1:
+            return None
+        lines[start] = _dump_line(key, front[key])
+    head = "".join(lines[:closing + 1])
+    gap = old_body[:len(old_body) - len(old_body.lstrip("\n"))] or "\n"
+    return f"{head}{gap}{body}\n"
 
 
 @dataclass(frozen=True)

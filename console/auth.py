@@ -25,6 +25,9 @@ from console.users import ROLES, User
 
 IDLE_MINUTES = 30
 SEEN = "_seen"
+# Write the last-seen time at most this often: a session written by every request would let a slow htmx
+# preview's cookie overwrite the one a save just set (losing its flash message).
+SEEN_EVERY = 60
 
 
 class ConsoleUser(UserMixin):
@@ -90,6 +93,7 @@ def before_console_request() -> Any:
         logout_user()
         session.clear()
         return redirect(url_for("console.auth.login", expired=1))
-    session[SEEN] = now
+    if now - seen > SEEN_EVERY:
+        session[SEEN] = now
     g.lang = current_user.user.lang
     return None

@@ -70,6 +70,7 @@ def init_console(app: Flask, *, settings: Settings, redis: redis_lib.Redis, need
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=is_production(settings),
         PERMANENT_SESSION_LIFETIME=dt.timedelta(minutes=IDLE_MINUTES),
+        SESSION_REFRESH_EACH_REQUEST=False,  # only a changed session is sent back (see console.auth.SEEN_EVERY)
         WTF_CSRF_TIME_LIMIT=None,            # the token lives as long as the session (which expires when idle)
         WTF_CSRF_SSL_STRICT=is_production(settings),
     )
