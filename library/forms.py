@@ -15,18 +15,16 @@ Usage::
 """
 from __future__ import annotations
 
-import io
 import types
 import typing
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Literal, Mapping, Union, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.scalarstring import ScalarString
 
 from library.models import FlowFile, Localized, Scene, TemplateSpec
+from library.yaml_edit import dump, load, plain
 
 Path = tuple[Any, ...]
 LONG_TEXT = 60          # longer values (or any with a line break) get a textarea
@@ -166,14 +164,6 @@ def _describe(annotation: Any, value: Any, path: Path, label: str, description: 
     return None
 
 
-def _yaml() -> YAML:
-    yaml = YAML()                # round trip: comments, key order and quoting survive an edit
-    yaml.width = 4096            # never fold a long reply onto several lines
-    yaml.allow_unicode = True
-    yaml.preserve_quotes = True
-    return yaml
-
-
 def _at(data: Any, path: Path) -> Any:
     for part in path:
         data = data.get(part) if isinstance(data, Mapping) else None
@@ -189,7 +179,7 @@ def _section_value(section: Section, data: Any) -> Any:
 
 def build_form(section: Section, text: str) -> FormField:
     """The form for ``section`` with the values in ``text`` (the file's current draft)."""
-    data = _yaml().load(text or "") or {}
+    data = load(text)
     form = _describe(section.schema, _section_value(section, data), section.path, section.name)
     return form or FormField(section.name, section.path, section.name)
 
@@ -230,8 +220,7 @@ def _set(data: Any, path: Path, value: Any) -> None:
 
 def apply_form(section: Section, text: str, posted: Mapping[str, str]) -> FormResult:
     """Put the posted values into ``text`` and check them against the schema; the file's other parts stay."""
-    yaml = _yaml()
-    data = yaml.load(text or "") or CommentedMap()
+    data = load(text)
     form = _describe(section.schema, _section_value(section, data), section.path, section.name)
     if form is None:
         return FormResult(text, FormField(section.name, section.path, section.name), {})
@@ -242,29 +231,20 @@ def apply_form(section: Section, text: str, posted: Mapping[str, str]) -> FormRe
         if value == "" and not one.required and _at(data, one.path) is None:
             continue                                  # an empty optional field that was not written stays out
         _set(data, one.path, value)
-    out = io.StringIO()
-    yaml.dump(data, out)
+    new_text = dump(data)
     errors = _errors(section, data)
-    rebuilt = build_form(section, out.getvalue())
+    rebuilt = build_form(section, new_text)
     by_name = {f.name: f for f in rebuilt.inputs()}
     for name, message in errors.items():
         target = by_name.get(name) or next((f for n, f in by_name.items() if n.startswith(name + ".")), None)
         if target is not None:
             target.error = (target.error + "; " if target.error else "") + message
-    return FormResult(out.getvalue(), rebuilt, errors)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+    return FormResult(new_text, rebuilt, errors)
 
 
 def _errors(section: Section, data: Any) -> dict[str, str]:
     """Schema problems of the section, keyed by the input name they concern."""
-    value = _plain(_section_value(section, data))
+    value = plain(_section_value(section, data))
     try:
         TypeAdapter(section.schema).validate_python(value)
     except ValidationError as exc:

@@ -14,12 +14,12 @@ Usage::
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from library.yaml_edit import dump, load, plain
 
 MATCH_KINDS = ("exact", "contains", "regex")
 REPLY_KINDS = ("text", "article", "articles", "message", "flow")
@@ -66,28 +66,13 @@ class RuleEdit:
     target: str = ""                    # article id, message name or flow name; articles: ids, comma separated
 
 
-def _yaml() -> YAML:
-    yaml = YAML()
-    yaml.width = 4096
-    yaml.allow_unicode = True
-    yaml.preserve_quotes = True
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml
-
-
 def _load(text: str) -> Any:
-    data = _yaml().load(text or "") or CommentedMap()
+    data = load(text)
     if not isinstance(data, dict):
         raise RuleEditError("", "rules.yaml must be a mapping with a 'rules' list")
     if data.get("rules") is None:
         data["rules"] = CommentedSeq()
     return data
-
-
-def _dump(data: Any) -> str:
-    out = io.StringIO()
-    _yaml().dump(data, out)
-    return out.getvalue()
 
 
 def _keyword_text(item: Any) -> str:
@@ -112,16 +97,8 @@ def rule_rows(text: str) -> list[RuleRow]:
         except (TypeError, ValueError):
             priority = 0
         rows.append(RuleRow(i, str(rule.get("name") or ""), [_keyword_text(k) for k in rule.get("keywords") or []],
-                            str(rule.get("match") or "exact"), priority, kind, _plain(reply)))
+                            str(rule.get("match") or "exact"), priority, kind, plain(reply)))
     return rows
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _parse_keyword(word: str) -> Any:
@@ -180,7 +157,7 @@ def save_rule(text: str, edit: RuleEdit, original: str | None = None) -> str:
             if key in rule and key != answer_key:
                 del rule[key]
         rule[answer_key] = answer
-    return _dump(data)
+    return dump(data)
 
 
 def delete_rule(text: str, name: str) -> str:
@@ -189,7 +166,7 @@ def delete_rule(text: str, name: str) -> str:
     for i, rule in enumerate(rules):
         if isinstance(rule, dict) and str(rule.get("name")) == name:
             del rules[i]
-            return _dump(data)
+            return dump(data)
     raise RuleEditError("name", f"rule {name!r} is no longer in the draft")
 
 

@@ -8,15 +8,12 @@ import pytest
 import yaml
 
 from console.services import EXTENSION
+from tests.support.pages import form_rev
 
 
 @pytest.fixture
 def settings(outbound_settings):
     return outbound_settings       # the app's WeChat API is the local fake
-
-
-def _rev(html: str) -> str:
-    return re.search(r'name="rev" value="(\d+)"', html).group(1)
 
 
 def _draft_menu(app):
@@ -32,11 +29,11 @@ def test_page_counts_bytes_against_wechat_limits(console_client):
 def test_reorder_sub_buttons_and_top_buttons(console_client, app):
     marketer = console_client("marketer")
     keys = [s["key"] for s in _draft_menu(app)[0]["sub_buttons"]]
-    rev = _rev(marketer.get("/console/menu").get_data(as_text=True))
+    rev = form_rev(marketer.get("/console/menu").get_data(as_text=True))
     assert marketer.post("/console/menu/move", data={"rev": rev, "top": 0, "sub": 1, "delta": -1}).status_code == 302
     assert [s["key"] for s in _draft_menu(app)[0]["sub_buttons"]][:2] == [keys[1], keys[0]]
     tops = [b["name"]["zh"] for b in _draft_menu(app)]
-    rev = _rev(marketer.get("/console/menu").get_data(as_text=True))
+    rev = form_rev(marketer.get("/console/menu").get_data(as_text=True))
     marketer.post("/console/menu/move", data={"rev": rev, "top": 0, "delta": 1})
     assert [b["name"]["zh"] for b in _draft_menu(app)][:2] == [tops[1], tops[0]]
     assert "# The custom menu at the bottom" in app.extensions[EXTENSION].drafts.load().bundle["menu.yaml"]
@@ -50,7 +47,7 @@ def test_live_counter_and_a_too_long_name_is_flagged(console_client, app):
                             htmx=True).get_data(as_text=True)
     assert "18/16" in counter and "bytes-over" in counter
     form = marketer.get("/console/menu/button?top=0").get_data(as_text=True)
-    marketer.post("/console/menu/button?top=0", data={"rev": _rev(form), "name_zh": "洞察洞察洞察", "name_en": "Insights"})
+    marketer.post("/console/menu/button?top=0", data={"rev": form_rev(form), "name_zh": "洞察洞察洞察", "name_en": "Insights"})
     page = marketer.get("/console/menu").get_data(as_text=True)
     assert "WeChat allows 16" in page and "bytes-over" in page
 
@@ -59,7 +56,7 @@ def test_edit_a_button_kind(console_client, app):
     marketer = console_client("marketer")
     form = marketer.get("/console/menu/button?top=0&sub=2").get_data(as_text=True)
     response = marketer.post("/console/menu/button?top=0&sub=2", data={
-        "rev": _rev(form), "name_zh": "微博", "name_en": "Weibo", "type": "view", "url": "https://example.com/weibo"})
+        "rev": form_rev(form), "name_zh": "微博", "name_en": "Weibo", "type": "view", "url": "https://example.com/weibo"})
     assert response.status_code == 302
     button = _draft_menu(app)[0]["sub_buttons"][2]
     assert button["type"] == "view" and button["url"] == "https://example.com/weibo" and "key" not in button
@@ -86,7 +83,7 @@ def test_roles_and_csrf(console_client, fake_wechat):
     marketer = console_client("marketer")
     assert marketer.post("/console/menu/publish", csrf=False).status_code == 400
     assert not fake_wechat.requests_to("/cgi-bin/menu/create")
-    rev = _rev(marketer.get("/console/menu").get_data(as_text=True))
+    rev = form_rev(marketer.get("/console/menu").get_data(as_text=True))
     assert marketer.post("/console/menu/move", data={"rev": rev, "top": 0, "delta": 1}, csrf=False).status_code == 400
     assert marketer.post("/console/menu/move", data={"rev": rev, "top": 9, "delta": 1}).status_code == 404
 

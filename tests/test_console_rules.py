@@ -6,10 +6,7 @@ import re
 import yaml
 
 from console.services import EXTENSION
-
-
-def _rev(html: str) -> str:
-    return re.search(r'name="rev" value="(\d+)"', html).group(1)
+from tests.support.pages import form_rev
 
 
 def _draft_rules(app):
@@ -25,7 +22,7 @@ def test_add_a_rule_then_which_rule_names_it(console_client, app):
     marketer = console_client("marketer")
     form = marketer.get("/console/rules/edit").get_data(as_text=True)
     response = marketer.post("/console/rules/edit", data={
-        "rev": _rev(form), "name": "pricing", "keywords": "price\n报价", "match": "contains", "priority": "5",
+        "rev": form_rev(form), "name": "pricing", "keywords": "price\n报价", "match": "contains", "priority": "5",
         "reply_kind": "text", "text_zh": "报价请联系我们", "text_en": "Ask us for a quote", "target": ""})
     assert response.status_code == 302
     assert _draft_rules(app)[0]["name"] == "pricing"
@@ -45,7 +42,7 @@ def test_which_rule_reports_search_and_fallback(console_client):
 
 def test_stale_form_is_refused_and_nothing_is_lost(console_client, app):
     one, two = console_client("marketer"), console_client("marketer")
-    rev = _rev(one.get("/console/rules/edit").get_data(as_text=True))
+    rev = form_rev(one.get("/console/rules/edit").get_data(as_text=True))
     data = {"rev": rev, "name": "a1", "keywords": "aaa", "match": "exact", "priority": "0", "reply_kind": "message",
             "target": "help"}
     assert two.post("/console/rules/edit", data={**data, "name": "b2", "keywords": "bbb"}).status_code == 302
@@ -56,7 +53,7 @@ def test_stale_form_is_refused_and_nothing_is_lost(console_client, app):
 
 def test_bad_input_is_shown_next_to_the_field(console_client):
     marketer = console_client("marketer")
-    rev = _rev(marketer.get("/console/rules/edit").get_data(as_text=True))
+    rev = form_rev(marketer.get("/console/rules/edit").get_data(as_text=True))
     response = marketer.post("/console/rules/edit", data={"rev": rev, "name": "contact", "keywords": "x",
                                                           "match": "exact", "reply_kind": "message", "target": "help"})
     assert response.status_code == 400 and 'id="name-issues"' in response.get_data(as_text=True)
@@ -73,7 +70,7 @@ def test_unmatched_question_prefills_a_new_rule(console_client, follower):
 
 def test_delete_a_rule(console_client, app):
     marketer = console_client("marketer")
-    rev = _rev(marketer.get("/console/rules").get_data(as_text=True))
+    rev = form_rev(marketer.get("/console/rules").get_data(as_text=True))
     assert marketer.post("/console/rules/delete", data={"rev": rev, "name": "greeting"}).status_code == 302
     assert "greeting" not in [r["name"] for r in _draft_rules(app)]
 
@@ -86,7 +83,7 @@ def test_roles_and_csrf(console_client, app):
     assert sales.post("/console/rules/which", data={"text": "hi"}, htmx=True).status_code == 403
     marketer = console_client("marketer")
     before = app.extensions[EXTENSION].drafts.load().bundle["rules.yaml"]
-    rev = _rev(marketer.get("/console/rules").get_data(as_text=True))
+    rev = form_rev(marketer.get("/console/rules").get_data(as_text=True))
     assert marketer.post("/console/rules/delete", data={"rev": rev, "name": "greeting"}, csrf=False).status_code == 400
     assert marketer.post("/console/rules/which", data={"text": "hi"}, csrf=False).status_code == 400
     assert app.extensions[EXTENSION].drafts.load().bundle["rules.yaml"] == before

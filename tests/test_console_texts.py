@@ -7,10 +7,7 @@ import re
 import yaml
 
 from console.services import EXTENSION
-
-
-def _rev(html: str) -> str:
-    return re.search(r'name="rev" value="(\d+)"', html).group(1)
+from tests.support.pages import form_rev
 
 
 def _draft(app, file):
@@ -31,10 +28,10 @@ def test_every_section_renders_with_labels(console_client):
 
 def test_save_a_message_and_a_scene_welcome(console_client, app):
     marketer = console_client("marketer")
-    rev = _rev(marketer.get("/console/texts/messages").get_data(as_text=True))
+    rev = form_rev(marketer.get("/console/texts/messages").get_data(as_text=True))
     assert marketer.post("/console/texts/messages", data={"rev": rev, "busy.zh": "请稍等片刻"}).status_code == 302
     assert _draft(app, "messages.yaml")["busy"]["zh"] == "请稍等片刻"
-    rev = _rev(marketer.get("/console/texts/scenes").get_data(as_text=True))
+    rev = form_rev(marketer.get("/console/texts/scenes").get_data(as_text=True))
     marketer.post("/console/texts/scenes", data={"rev": rev, "scenes.expo2026.welcome.en": "Welcome, expo visitor!"})
     assert _draft(app, "messages.yaml")["scenes"]["expo2026"]["welcome"]["en"] == "Welcome, expo visitor!"
     assert _draft(app, "messages.yaml")["busy"]["zh"] == "请稍等片刻"
@@ -42,7 +39,7 @@ def test_save_a_message_and_a_scene_welcome(console_client, app):
 
 def test_a_broken_field_shows_its_error_next_to_it(console_client):
     marketer = console_client("marketer")
-    rev = _rev(marketer.get("/console/texts/lead_form").get_data(as_text=True))
+    rev = form_rev(marketer.get("/console/texts/lead_form").get_data(as_text=True))
     response = marketer.post("/console/texts/lead_form", data={"rev": rev, "steps.company.invalid.en": ""})
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -53,7 +50,7 @@ def test_a_broken_field_shows_its_error_next_to_it(console_client):
 
 def test_stale_form_keeps_the_submitted_values(console_client, app):
     one, two = console_client("marketer"), console_client("marketer")
-    rev = _rev(one.get("/console/texts/messages").get_data(as_text=True))
+    rev = form_rev(one.get("/console/texts/messages").get_data(as_text=True))
     two.post("/console/texts/messages", data={"rev": rev, "busy.en": "Second"})
     stale = one.post("/console/texts/messages", data={"rev": rev, "busy.en": "First"})
     assert stale.status_code == 409 and 'value="First"' in stale.get_data(as_text=True)
@@ -63,7 +60,7 @@ def test_stale_form_keeps_the_submitted_values(console_client, app):
 def test_roles_and_csrf(console_client, app):
     assert console_client("sales").get("/console/texts/messages").status_code == 403
     marketer = console_client("marketer")
-    rev = _rev(marketer.get("/console/texts/messages").get_data(as_text=True))
+    rev = form_rev(marketer.get("/console/texts/messages").get_data(as_text=True))
     before = app.extensions[EXTENSION].drafts.load().bundle["messages.yaml"]
     assert marketer.post("/console/texts/messages", data={"rev": rev, "busy.en": "x"}, csrf=False).status_code == 400
     assert app.extensions[EXTENSION].drafts.load().bundle["messages.yaml"] == before

@@ -2,14 +2,14 @@
 (``analytics.charts``, pygal), with the unanswered questions and a "make a rule from this" link each."""
 from __future__ import annotations
 
-import datetime as dt
 
 from flask import Blueprint, render_template, request
 from markupsafe import Markup
 
 from analytics.charts import chart_figures, chart_series, render_chart
-from analytics.counters import Analytics, today
+from analytics.counters import Analytics
 from console.auth import role_required
+from console.dates import requested_range
 from console.draft_content import live_bot
 from console.i18n import add_messages, t
 from console.nav import add_nav
@@ -18,7 +18,6 @@ from console.services import console_services
 bp = Blueprint("analytics", __name__)
 add_nav("nav.analytics", "console.analytics.index", roles=("marketer",), order=50)
 DEFAULT_DAYS = 7
-MAX_DAYS = 366
 
 add_messages({
     "nav.analytics": ("数据分析", "Analytics"),
@@ -37,19 +36,6 @@ add_messages({
 })
 
 
-def _range() -> tuple[dt.date, dt.date, bool]:
-    last_default = today()
-    try:
-        last = dt.date.fromisoformat(request.args["to"]) if request.args.get("to") else last_default
-        first = (dt.date.fromisoformat(request.args["from"]) if request.args.get("from")
-                 else last - dt.timedelta(days=DEFAULT_DAYS - 1))
-    except ValueError:
-        return last_default - dt.timedelta(days=DEFAULT_DAYS - 1), last_default, False
-    if first > last or (last - first).days >= MAX_DAYS:
-        return last_default - dt.timedelta(days=DEFAULT_DAYS - 1), last_default, False
-    return first, last, True
-
-
 def _steps() -> list[str]:
     wording = live_bot().library.current().flow("lead")
     return list(wording.steps) if wording is not None else []
@@ -59,7 +45,7 @@ def _steps() -> list[str]:
 @role_required("marketer")
 def index():
     svc = console_services()
-    first, last, valid = _range()
+    first, last, valid = requested_range(DEFAULT_DAYS)
     report = Analytics(svc.keys).report(svc.redis, first, last)
     figures = chart_figures(report, _steps())
     words = {key: t(f"chart.{key}") for key in ("messages", "rules", "menu", "search", "hit", "miss", "funnel",

@@ -13,8 +13,9 @@ import io
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from analytics.counters import today
+from analytics.counters import CHINA
 from console.auth import role_required
+from console.dates import requested_range
 from console.i18n import add_messages, notify
 from console.nav import add_nav
 from console.services import console_services
@@ -29,7 +30,6 @@ add_nav("nav.leads", "console.leads.index", roles=("sales",), order=60,
         match=("console.leads.index", "console.leads.detail"))
 add_nav("nav.erasures", "console.leads.erasures", roles=("sales",), order=65)
 DEFAULT_DAYS = 30
-MAX_DAYS = 366
 
 add_messages({
     "nav.leads": ("销售线索", "Leads"), "nav.erasures": ("删除请求", "Erasures"),
@@ -68,29 +68,15 @@ def _store() -> LeadStore:
     return LeadStore(svc.redis, svc.keys)
 
 
-def _range() -> tuple[dt.date, dt.date, bool]:
-    last_default = today()
-    try:
-        last = dt.date.fromisoformat(request.args["to"]) if request.args.get("to") else last_default
-        first = (dt.date.fromisoformat(request.args["from"]) if request.args.get("from")
-                 else last - dt.timedelta(days=DEFAULT_DAYS - 1))
-    except ValueError:
-        return last_default - dt.timedelta(days=DEFAULT_DAYS - 1), last_default, False
-    if first > last or (last - first).days >= MAX_DAYS:
-        return last_default - dt.timedelta(days=DEFAULT_DAYS - 1), last_default, False
-    return first, last, True
-
-
 @bp.app_template_filter("lead_time")
 def lead_time(timestamp: float) -> str:
-    china = dt.timezone(dt.timedelta(hours=8))
-    return dt.datetime.fromtimestamp(timestamp, china).strftime("%Y-%m-%d %H:%M") if timestamp else ""
+    return dt.datetime.fromtimestamp(timestamp, CHINA).strftime("%Y-%m-%d %H:%M") if timestamp else ""
 
 
 @bp.get("/leads")
 @role_required("sales")
 def index():
-    first, last, valid = _range()
+    first, last, valid = requested_range(DEFAULT_DAYS)
     delivery = request.args.get("delivery", "")
     source = request.args.get("source", "")
     start, end, _ = day_range(first, last)
@@ -103,7 +89,7 @@ def index():
 @bp.get("/leads/export.csv")
 @role_required("sales")
 def export():
-    first, last, valid = _range()
+    first, last, valid = requested_range(DEFAULT_DAYS)
     if not valid:
         abort(400)
     start, end, tz = day_range(first, last)

@@ -4,11 +4,8 @@ version's menu to WeChat through the code ``flask --app app menu publish`` runs,
 """
 from __future__ import annotations
 
-import io
-
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap
 
 from cli.menu import apply_plan, diff_sections, plan_publish
@@ -20,6 +17,7 @@ from console.i18n import add_messages, notify
 from console.nav import add_nav
 from console.services import console_services
 from library.display_limits import SUB_BUTTON_SHOWN, TOP_BUTTON_SHOWN, display_width
+from library.yaml_edit import dump, load, plain
 from library.menu_editor import LIMITS, MenuEditError, counters, move, nbytes, problems
 from wechat.api_client import WeChatAPIError
 from wechat.menu import MenuError, menu_from_content
@@ -67,25 +65,6 @@ add_messages({
 })
 
 
-def _yaml() -> YAML:
-    yaml = YAML()
-    yaml.width = 4096
-    yaml.allow_unicode = True
-    yaml.preserve_quotes = True
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml
-
-
-def _load(text: str):
-    return _yaml().load(text or "") or CommentedMap()
-
-
-def _dump(data) -> str:
-    out = io.StringIO()
-    _yaml().dump(data, out)
-    return out.getvalue()
-
-
 def _rev() -> int:
     try:
         return int(request.form.get("rev", ""))
@@ -107,7 +86,7 @@ def _index(name: str) -> int | None:
 @role_required("marketer")
 def index():
     state = draft_state(console_services())
-    data = _load(state.draft.bundle.get(MENU_FILE, ""))
+    data = load(state.draft.bundle.get(MENU_FILE, ""))
     return render_template("console/pages/menu.html", buttons=counters(data), state=state,
                            problems=problems(data), limits=LIMITS,
                            issues=issues_by_field(state.report, MENU_FILE))
@@ -126,8 +105,8 @@ def move_button():
         abort(400)
     text = svc.drafts.load().bundle.get(MENU_FILE, "")
     try:
-        moved = move(_load(text), top=top, sub=sub, delta=delta)
-        save_changes(svc, {MENU_FILE: _dump(moved)}, rev=rev, author=current_user.name)
+        moved = move(load(text), top=top, sub=sub, delta=delta)
+        save_changes(svc, {MENU_FILE: dump(moved)}, rev=rev, author=current_user.name)
     except MenuEditError:
         abort(404)
     except StaleDraft:
@@ -156,7 +135,7 @@ def button():
     if top is None:
         abort(400)
     draft = svc.drafts.load()
-    data = _load(draft.bundle.get(MENU_FILE, ""))
+    data = load(draft.bundle.get(MENU_FILE, ""))
     item = _button_at(data, top, sub)
     if request.method == "POST":
         rev = _rev()
@@ -177,7 +156,7 @@ def button():
                 elif field in item:
                     del item[field]
         try:
-            save_changes(svc, {MENU_FILE: _dump(data)}, rev=rev, author=current_user.name)
+            save_changes(svc, {MENU_FILE: dump(data)}, rev=rev, author=current_user.name)
         except StaleDraft:
             notify("error", "menu.stale")
             return render_template("console/pages/menu_button.html", top=top, sub=sub, form=request.form,
@@ -223,7 +202,7 @@ def publish():
                 svc.audit.record(current_user.name, "menu.publish", f"{len(plan.desired.get('button') or [])} buttons")
             notify("ok", "menu.published" if sent else "menu.same")
             return redirect(url_for("console.menu.publish"))
-        draft = menu_from_content(_plain(_load(svc.drafts.load().bundle.get(MENU_FILE, ""))))
+        draft = menu_from_content(plain(load(svc.drafts.load().bundle.get(MENU_FILE, ""))))
         sections = diff_sections(draft, "draft")
     except MenuError as exc:
         notify("error", "menu.failed", error="; ".join(exc.problems))
@@ -233,10 +212,3 @@ def publish():
         return redirect(url_for("console.menu.index"))
     return render_template("console/pages/menu_publish.html", sections=sections)
 
-
-def _plain(value):
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
