@@ -119,6 +119,22 @@ class Settings(BaseModel):
             raise ValueError("must be a non-empty string without spaces, e.g. 'wxbot:'")
         return value
 
+    @field_validator("console_password")
+    @classmethod
+    def _console_password(cls, value: str) -> str:
+        # It becomes the first admin's password (console/users.py MIN_PASSWORD): refuse a guessable one at start.
+        if value and len(value) < 10:
+            raise ValueError("must be at least 10 characters (it becomes the console admin's password)")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key(cls, value: str) -> str:
+        if value and len(value) < 32:
+            raise ValueError("must be at least 32 characters; generate one with "
+                             "python -c 'import secrets; print(secrets.token_hex(32))'")
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:

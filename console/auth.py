@@ -24,6 +24,9 @@ from console.services import console_services
 from console.users import ROLES, User
 
 IDLE_MINUTES = 30
+# With a one-time password, every page but these sends the user to set a password of their own first.
+MAY_WAIT_FOR_NEW_PASSWORD = {"console.account.password", "console.auth.logout", "console.auth.switch_lang",
+                             "console.static"}
 SEEN = "_seen"
 # Write the last-seen time at most this often: a session written by every request would let a slow htmx
 # preview's cookie overwrite the one a save just set (losing its flash message).
@@ -96,4 +99,6 @@ def before_console_request() -> Any:
     if now - seen > SEEN_EVERY:
         session[SEEN] = now
     g.lang = current_user.user.lang
+    if current_user.user.must_change and request.endpoint not in MAY_WAIT_FOR_NEW_PASSWORD:
+        return redirect(url_for("console.account.password"))
     return None

@@ -15,6 +15,7 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 
 from console.auth import before_console_request
+from console.fields import issue_url
 from console.i18n import current_lang, t
 from console.nav import nav_for
 
@@ -41,6 +42,10 @@ def create_blueprint() -> Blueprint:
     @bp.app_template_global("t")
     def _t(key: str, **values: Any) -> str:
         return t(key, **values)
+
+    @bp.app_template_global("issue_url")
+    def _issue_url(report: Any, issue: Any) -> str | None:
+        return issue_url(report, issue)
 
     @bp.app_template_global("console_nav")
     def _nav(user: Any) -> list[Any]:

@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from cli.services import services
-from console.users import MIN_PASSWORD, ROLES, UserError, UserStore
+from console.users import FIRST_ADMIN, MIN_PASSWORD, ROLES, UserError, UserStore, new_password
 
 
 @click.group("users", cls=AppGroup)
@@ -35,7 +35,7 @@ def add_command(name: str, role: str, ask: bool) -> None:
         raise click.ClickException(str(exc)) from None
     click.echo(f"added {name} ({role})")
     if not ask:
-        click.echo(f"password: {password}   (shown once: hand it over privately)")
+        click.echo(f"one-time password: {password}   (shown once; the first login sets a new one)")
 
 
 @users_group.command("list")
@@ -62,12 +62,24 @@ def disable_command(name: str) -> None:
 @users_group.command("password")
 @click.argument("name")
 def password_command(name: str) -> None:
-    """Give NAME a new generated password."""
+    """Give NAME a new generated one-time password (the next login must replace it)."""
     try:
         password = _store().set_password(name)
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"new password for {name}: {password}   (shown once)")
+    click.echo(f"new one-time password for {name}: {password}   (shown once; the next login sets a new one)")
+
+
+@users_group.command("first-admin")
+def first_admin_command() -> None:
+    """On a fresh install, create 'admin' (password: CONSOLE_PASSWORD, else generated) and print the login.
+
+    Prints nothing when console users exist already (scripts/run.sh calls this on every start)."""
+    settings = services().settings
+    store = _store()
+    password = settings.console_password or new_password()
+    if store.seed_admin(password, one_time=not settings.console_password):
+        click.echo(f"{FIRST_ADMIN} {password}")
 
 
 COMMANDS = (users_group,)

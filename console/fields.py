@@ -12,7 +12,7 @@ Usage::
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from library.checker import Report
 from library.issues import Issue
@@ -65,3 +65,25 @@ def _article_body_line(report: Report, file: str) -> int:
             if lines[i].strip() == "---":
                 return i + 2
     return 0
+
+
+# Pages that edit a file register how to reach a problem's field, so the draft and publish pages link each
+# problem to the form where it can be fixed: ``add_issue_link(fn)``, ``fn(issue, field) -> url or None``.
+_ISSUE_LINKS: list[Callable[[Issue, str], str | None]] = []
+
+
+def add_issue_link(resolver: Callable[[Issue, str], str | None]) -> None:
+    _ISSUE_LINKS.append(resolver)
+
+
+def issue_url(report: Report, issue: Issue) -> str | None:
+    """Where to fix ``issue``: the first registered page that edits its file, anchored at the field."""
+    if not _ISSUE_LINKS:
+        return None
+    fields = issues_by_field(report, issue.file)
+    field = next((name for name, issues in fields.items() if issue in issues), FILE_LEVEL)
+    for resolver in _ISSUE_LINKS:
+        url = resolver(issue, field)
+        if url:
+            return url
+    return None

@@ -4,7 +4,7 @@ Usage (in ``console/pages/<name>.py``)::
 
     add_nav("nav.rules", "console.rules.index", roles=("marketer",), order=20)
 
-Orders so far: articles 10, draft 80, versions 85, audit 95 (leave gaps for new pages).
+Orders so far: articles 10, draft 80, versions 85, users 90, audit 95 (leave gaps for new pages).
 """
 from __future__ import annotations
 

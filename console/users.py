@@ -49,6 +49,7 @@ class User:
     lang: str = "zh"
     disabled: bool = False
     created_at: float = 0.0
+    must_change: bool = False     # a generated (one-time) password: the next login must set a new one
 
     def can(self, role: str) -> bool:
         """Admins may do everything; the others only what their role covers."""
@@ -68,8 +69,10 @@ class UserStore:
     def _key(self, name: str) -> str:
         return self.keys("console", "user", name.lower())
 
-    def add(self, name: str, role: str, password: str | None = None) -> str:
-        """Create ``name``; return its password (a generated one when none is given). Refuses an existing name."""
+    def add(self, name: str, role: str, password: str | None = None, *, one_time: bool | None = None) -> str:
+        """Create ``name``; return its password. A generated one (no ``password``) is one-time: the first login
+        must replace it. Refuses an existing name."""
+        one_time = password is None if one_time is None else one_time
         if not NAME.match(name):
             raise UserError("a name is 2-32 letters, digits, dots, dashes or underscores")
         if role not in ROLES:
@@ -78,6 +81,7 @@ class UserStore:
         if len(password) < MIN_PASSWORD:
             raise UserError(f"a password needs at least {MIN_PASSWORD} characters")
         fields = {"name": name, "role": role, "hash": _hasher.hash(password), "lang": "zh", "disabled": "0",
+                  "must_change": "1" if one_time else "0",
                   "created_at": repr(time.time())}
         if not self.redis.hsetnx(self._key(name), "name", name):
             raise UserError(f"user {name!r} already exists")
@@ -85,12 +89,12 @@ class UserStore:
         self.redis.sadd(self.index, name.lower())
         return password
 
-    def seed_admin(self, password: str) -> bool:
+    def seed_admin(self, password: str, *, one_time: bool = False) -> bool:
         """On a fresh install (no user at all), create ``admin`` with ``password``; True when created."""
         if not password or self.redis.scard(self.index):
             return False
         try:
-            self.add(FIRST_ADMIN, "admin", password)
+            self.add(FIRST_ADMIN, "admin", password, one_time=one_time)
         except UserError:
             return False     # another worker seeded it first, or the password is too short (reported at start)
         return True
@@ -101,7 +105,7 @@ class UserStore:
             return None
         value = {k.decode(): v.decode() for k, v in raw.items()}
         return User(value["name"], value["role"], value.get("lang", "zh"), value.get("disabled") == "1",
-                    float(value.get("created_at") or 0))
+                    float(value.get("created_at") or 0), value.get("must_change") == "1")
 
     def list(self) -> list[User]:
         names = sorted(n.decode() for n in self.redis.smembers(self.index))
@@ -121,12 +125,14 @@ class UserStore:
         return user
 
     def set_password(self, name: str, password: str | None = None) -> str:
+        """Set ``password``, or a generated one-time password (returned) that the next login must replace."""
         if self.get(name) is None:
             raise UserError(f"no user {name!r}")
+        one_time = password is None
         password = password or new_password()
         if len(password) < MIN_PASSWORD:
             raise UserError(f"a password needs at least {MIN_PASSWORD} characters")
-        self.redis.hset(self._key(name), "hash", _hasher.hash(password))
+        self.redis.hset(self._key(name), mapping={"hash": _hasher.hash(password), "must_change": "1" if one_time else "0"})
         return password
 
     def disable(self, name: str) -> None:

@@ -17,6 +17,7 @@ export WECHAT_AES_KEY=${WECHAT_AES_KEY-d3m0EncodingAESKeyForLocalTrialsOnly00000
 export SALES_OPENIDS=${SALES_OPENIDS:-o_demo_sales_phone}
 
 mkdir -p "$VAR_DIR"
+export REDIS_EMBEDDED_DIR=${REDIS_EMBEDDED_DIR:-$VAR_DIR}   # also keeps the demo console's generated session key
 pids=()          # the app's processes, stopped first
 redis_pid=""     # stopped last, once nothing writes to it any more
 
@@ -98,6 +99,8 @@ else
 fi
 
 flask --app app content check
+# The console's first login: CONSOLE_PASSWORD, or a generated password shown this once (fresh install only).
+console_login=$(flask --app app users first-admin)
 flask --app app menu publish || echo "menu not published (see above); the bot still runs"
 flask --app app worker >"$VAR_DIR/worker.log" 2>&1 &
 pids+=($!)
@@ -116,5 +119,14 @@ Try it in another terminal (from this folder), as followers would:
   ./scripts/sim.sh --as carla --click MENU_CONTACT
   ./scripts/sim.sh --as dan --subscribe --scene expo2026
 The CLI reads ${ENV_FILE}: .venv/bin/flask --app app content diff
+
+Console (edit, preview, publish, roll back): http://127.0.0.1:${PORT}/console/
 INFO
+if [ -n "$console_login" ]; then
+  echo "  log in as  ${console_login% *}  with password  ${console_login#* }   (shown once: note it down)"
+elif [ -n "${CONSOLE_PASSWORD:-}" ]; then
+  echo "  log in as  admin  with your CONSOLE_PASSWORD"
+else
+  echo "  log in with your console account (new one: .venv/bin/flask --app app users add NAME --role marketer)"
+fi
 wait -n "${pids[@]}"

@@ -54,8 +54,9 @@ def make_settings(redis_url: str, key_prefix: str, tmp_path) -> Callable[..., Se
         env = {"WECHAT_TOKEN": SAMPLE_TOKEN, "WECHAT_APPID": SAMPLE_APPID, "WECHAT_AES_KEY": SAMPLE_AES_KEY}
         # The suite's followers speak all three modes to one app, so plaintext stays allowed here (a migration
         # setting); tests/test_webhook_forgery.py checks that the default refuses it.
+        # A SECRET_KEY, as production must have (settings with WECHAT_SECRET and WeChat's API URL are production).
         values = {"redis_url": redis_url, "key_prefix": key_prefix, "embedded_redis_dir": str(tmp_path / "var"),
-                  "accept_plaintext": True}
+                  "accept_plaintext": True, "secret_key": "test-console-secret-key-0123456789abcdef"}
         values.update(overrides)
         return load_settings(env, **values)
     return make

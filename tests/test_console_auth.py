@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -163,7 +164,7 @@ def test_first_admin_is_seeded_from_console_password(make_settings, redis):
 
 
 def test_secret_key_is_generated_and_kept_in_the_demo(make_settings, tmp_path):
-    settings = make_settings()
+    settings = make_settings(secret_key="")
     first = secret_key(settings)
     assert len(first) >= 32 and secret_key(settings) == first
     path = os.path.join(settings.embedded_redis_dir, KEY_FILE)
@@ -172,7 +173,7 @@ def test_secret_key_is_generated_and_kept_in_the_demo(make_settings, tmp_path):
 
 
 def test_secret_key_is_required_in_production(make_settings):
-    production = make_settings(wechat_secret="real-secret")   # WeChat's real API, default base URL
+    production = make_settings(wechat_secret="real-secret", secret_key="")   # WeChat's real API, default base URL
     with pytest.raises(SettingsError, match="SECRET_KEY"):
         secret_key(production)
     app = create_app(make_settings(wechat_secret="real-secret", secret_key="k" * 40))
@@ -200,3 +201,59 @@ def test_users_cli(redis_url, key_prefix):
     assert again.returncode != 0 and "already exists" in again.stderr
     assert _flask("users", "disable", "mei", env=env).returncode == 0
     assert "disabled" in _flask("users", "list", env=env).stdout
+
+
+def test_first_admin_command_prints_the_login_once(redis_url, key_prefix):
+    bare = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "REDIS_", "CONSOLE_"))}
+    env = {**bare, "WECHAT_TOKEN": "clitoken", "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": key_prefix}
+    first = _flask("users", "first-admin", env=env)
+    assert first.returncode == 0, first.stderr
+    name, password = first.stdout.split()
+    assert name == "admin" and len(password) >= 10
+    again = _flask("users", "first-admin", env=env)
+    assert again.returncode == 0 and again.stdout == ""
+    short = _flask("users", "first-admin", env={**env, "CONSOLE_PASSWORD": "short"})
+    assert short.returncode == 3 and "CONSOLE_PASSWORD" in short.stderr
+
+
+def test_admin_manages_users_in_the_console(console_client, app):
+    admin = console_client("admin")
+    added = admin.post("/console/users", data={"name": "lin", "role": "sales"})
+    page = added.get_data(as_text=True)
+    password = re.search(r"一次性密码（只显示这一次，首次登录须改密码）：([^<\s]+)", page).group(1)
+    assert added.status_code == 200 and 'id="user-lin"' in page
+    assert password not in admin.get("/console/users").get_data(as_text=True)        # shown once
+    assert console_client(None).login("lin", password).status_code == 302
+    admin.post("/console/users", data={"name": "lin", "role": "sales"})
+    assert "already exists" in admin.get("/console/users").get_data(as_text=True)
+    assert admin.post("/console/users/lin/disable").status_code == 302
+    assert app.extensions[EXTENSION].users.get("lin").disabled
+    assert admin.post(f"/console/users/{admin.name}/disable").status_code == 302
+    assert not app.extensions[EXTENSION].users.get(admin.name).disabled       # never yourself
+    assert admin.post("/console/users/nobody/disable").status_code == 404
+    actions = [e.action for e in app.extensions[EXTENSION].audit.entries()]
+    assert "user.add" in actions and "user.disable" in actions
+    assert console_client("marketer").get("/console/users").status_code == 403
+
+
+def test_a_one_time_password_must_be_replaced_at_first_login(console_client, app):
+    users = app.extensions[EXTENSION].users
+    one_time = users.add("neo", "marketer")                   # generated: one-time
+    client = console_client(None)
+    assert client.login("neo", one_time).status_code == 302
+    blocked = client.get("/console/articles")
+    assert blocked.status_code == 302 and blocked.location.endswith("/console/password")
+    assert "一次性密码" in client.get("/console/password").get_data(as_text=True)
+    for form, problem in (({"current": "wrong-password", "new": "n" * 12, "repeat": "n" * 12}, "当前密码不对"),
+                          ({"current": one_time, "new": "n" * 12, "repeat": "m" * 12}, "不一致"),
+                          ({"current": one_time, "new": "short", "repeat": "short"}, "至少"),
+                          ({"current": one_time, "new": one_time, "repeat": one_time}, "不能与当前密码相同")):
+        refused = client.post("/console/password", data=form)
+        assert refused.status_code == 400 and problem in refused.get_data(as_text=True)
+    assert client.post("/console/password", data={"current": one_time, "new": "my-own-password",
+                                                   "repeat": "my-own-password"}).status_code == 302
+    assert client.get("/console/articles").status_code == 200
+    assert users.authenticate("neo", one_time) is None and not users.get("neo").must_change
+    # A typed password (CLI --password, CONSOLE_PASSWORD, tests) is not one-time.
+    users.add("trin", "sales", "typed-password-1")
+    assert not users.get("trin").must_change

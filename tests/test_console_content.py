@@ -28,6 +28,13 @@ def _editor_form(client, article_id: str = ARTICLE) -> dict[str, str]:
     return {k: html_lib.unescape(v) for k, v in form.items()}
 
 
+def _save(client, **fields: str):
+    """Open the editor, change ``fields`` (``zh_title="..."`` is the zh-title input) and save, as a browser does."""
+    form = _editor_form(client)
+    form.update({name.replace("_", "-"): value for name, value in fields.items()})
+    return client.post(f"/console/articles/{ARTICLE}", data=form)
+
+
 @pytest.mark.parametrize("url", MARKETER_PAGES)
 def test_marketer_pages_by_role(console_client, url):
     assert console_client("marketer").get(url).status_code == 200
@@ -58,9 +65,7 @@ def test_save_article_goes_to_the_draft_not_live(console_client, app, follower):
     marketer = console_client("marketer")
     svc = _svc(app)
     live_before = svc.versions.current_number()
-    form = _editor_form(marketer)
-    form["zh-title"] = "微博的新标题"
-    response = marketer.post(f"/console/articles/{ARTICLE}", data=form)
+    response = _save(marketer, zh_title="微博的新标题")
     assert response.status_code == 303
     draft = svc.drafts.load()
     assert 'title: 微博的新标题' in draft.bundle[ZH] and draft.author == marketer.name
@@ -73,18 +78,13 @@ def test_save_article_goes_to_the_draft_not_live(console_client, app, follower):
 
 def test_broken_field_shows_its_error_next_to_it(console_client, app):
     marketer = console_client("marketer")
-    form = _editor_form(marketer)
-    form["zh-url"] = "http://insecure.example.com/x"
-    marketer.post(f"/console/articles/{ARTICLE}", data=form)
+    _save(marketer, zh_url="http://insecure.example.com/x")
     page = marketer.get(f"/console/articles/{ARTICLE}").get_data(as_text=True)
     url_issues = re.search(r'id="zh-url-issues">(.*?)</ul>', page, re.S).group(1)
     assert "https://" in url_issues
     assert 'id="en-url-issues"' not in page and 'id="zh-title-issues"' not in page   # only the broken field
     assert re.search(r'id="zh-url"[^>]*aria-invalid="true"', page, re.S)
-    form = _editor_form(marketer)
-    form["zh-url"] = "https://insights.example.com/zh/weibo-2021"
-    form["zh-title"] = "题" * 40
-    marketer.post(f"/console/articles/{ARTICLE}", data=form)
+    _save(marketer, zh_url="https://insights.example.com/zh/weibo-2021", zh_title="题" * 40)
     page = marketer.get(f"/console/articles/{ARTICLE}").get_data(as_text=True)
     title_issues = re.search(r'id="zh-title-issues">(.*?)</ul>', page, re.S).group(1)
     assert "40 characters" in title_issues and 'id="zh-url-issues"' not in page
@@ -144,18 +144,15 @@ def test_new_article(console_client, app):
 def test_publish_needs_a_note_refuses_errors_and_goes_live(console_client, app, follower):
     marketer = console_client("marketer")
     svc = _svc(app)
-    form = _editor_form(marketer)
-    form["zh-url"] = "http://broken"
-    marketer.post(f"/console/articles/{ARTICLE}", data=form)
+    _save(marketer, zh_url="http://broken")
     rev = svc.drafts.load().rev
     live = svc.versions.current_number()
     refused = marketer.post("/console/publish", data={"rev": rev, "note": "try"})
     assert refused.status_code == 409 and "不能发布" in refused.get_data(as_text=True)
+    # Each problem links to the field where it can be fixed.
+    assert f'href="/console/articles/{ARTICLE}#zh-url"' in refused.get_data(as_text=True)
     assert svc.versions.current_number() == live
-    form = _editor_form(marketer)
-    form["zh-url"] = "https://insights.example.com/zh/weibo-2021"
-    form["zh-title"] = "微博在2021年依然增长"
-    marketer.post(f"/console/articles/{ARTICLE}", data=form)
+    _save(marketer, zh_url="https://insights.example.com/zh/weibo-2021", zh_title="微博在2021年依然增长")
     rev = svc.drafts.load().rev
     page = marketer.get("/console/publish").get_data(as_text=True)
     assert "+title: 微博在2021年依然增长" in page                       # the diff is shown first
@@ -176,9 +173,7 @@ def test_versions_diff_and_rollback(console_client, app, follower):
     marketer = console_client("marketer")
     svc = _svc(app)
     first = svc.versions.current_number()
-    form = _editor_form(marketer)
-    form["zh-title"] = "回滚前的标题"
-    marketer.post(f"/console/articles/{ARTICLE}", data=form)
+    _save(marketer, zh_title="回滚前的标题")
     marketer.post("/console/publish", data={"rev": svc.drafts.load().rev, "note": "v2"})
     second = svc.versions.current_number()
     listing = marketer.get("/console/versions").get_data(as_text=True)
@@ -198,9 +193,7 @@ def test_versions_diff_and_rollback(console_client, app, follower):
 def test_discard_draft(console_client, app):
     marketer = console_client("marketer")
     svc = _svc(app)
-    form = _editor_form(marketer)
-    form["zh-title"] = "不要了"
-    marketer.post(f"/console/articles/{ARTICLE}", data=form)
+    _save(marketer, zh_title="不要了")
     assert "不要了" in marketer.get("/console/draft").get_data(as_text=True)
     stale = marketer.post("/console/draft/discard", data={"rev": 1})
     assert "不要了" in svc.drafts.load().bundle[ZH]

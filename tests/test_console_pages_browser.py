@@ -9,6 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from devtools.simulator import Follower, HttpTransport
 from leads.store import LeadStore
 from tests.support.browser import login, shoot
 from wechat.jobs import QUEUES, get_queue
@@ -109,10 +110,20 @@ def test_sales_exports_csv_and_a_marketer_cannot_open_leads(console_server, brow
     expect(marketer.locator("body")).not_to_contain_text("13700001111")
 
 
-def test_analytics_page_has_charts(console_server, browser_page):
+def test_analytics_page_has_charts(console_server, browser_page, settings):
+    for n, texts in enumerate((("help", "KOL", "teenager mode on short video"), ("help", "zzqx vvqq", "咨询", "张三"),
+                               ("help", "do you run tmall campaigns"))):
+        follower = Follower(HttpTransport(console_server.url), settings.wechat_token, openid=f"o_chart_{n}",
+                            mode="plain")
+        follower.subscribe("expo2026" if n == 1 else "")
+        follower.click("MENU_KOL")
+        for text in texts:
+            follower.send(text)
     login(page := browser_page(), console_server.url, console_server.add_user("marketer"))
     page.goto(console_server.url + "/console/analytics")
     expect(page.locator("figure.chart svg")).to_have_count(6)
+    expect(page.get_by_test_id("summary")).to_contain_text("3 位粉丝互动")
+    expect(page.locator("body")).to_contain_text("do you run tmall campaigns")
     shoot(page, "analytics")
     page.goto(console_server.url + "/console/texts/lead_form")
     expect(page.get_by_label("zh").first).to_be_visible()

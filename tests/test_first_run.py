@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import re
 import time
 from pathlib import Path
 
@@ -149,6 +150,20 @@ def test_run_sh_demo_then_every_process_stops_with_it(run_sh):
     assert "[article]" in bo.stdout and "继续" not in bo.stdout, bo.stdout
     again = _cli(tmp_path, "--as", "anna", "张三", script="scripts/sim.sh")
     assert "公司" in again.stdout, again.stdout                    # anna's form went on to the next question
+
+    # The console: run.sh printed its URL and a login that works (a fresh install: a generated password).
+    printed = (tmp_path / "run.log").read_text()
+    assert f"http://127.0.0.1:{port}/console/" in printed
+    login = re.search(r"log in as  (\S+)  with password  (\S+)", printed)
+    assert login, printed[-2000:]
+    console = requests.Session()
+    form = console.get(f"http://127.0.0.1:{port}/console/login", timeout=10).text
+    token = re.search(r'name="csrf-token" content="([^"]+)"', form).group(1)
+    answer = console.post(f"http://127.0.0.1:{port}/console/login", timeout=10, allow_redirects=False,
+                          data={"csrf_token": token, "name": login.group(1), "password": login.group(2)})
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("/console/"), answer.text[:500]
+    assert login.group(1) in console.get(f"http://127.0.0.1:{port}/console/", timeout=10).text
+    assert (tmp_path / "var" / "console-secret-key").exists()
 
     started = {proc.pid, *descendants(proc.pid), *_inside(tmp_path)}
     assert len(started) >= 5                                     # run.sh, Redis, fake API, worker, gunicorn...

@@ -10,14 +10,16 @@ from typing import Any
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from console.articles import (LANGS, ArticleForm, article_rows, card, counters, field_problems, filter_rows,
+from console.articles import (FIELDS, LANGS, ArticleForm, article_rows, card, counters, field_problems, filter_rows,
                               path_of, render_markdown)
 from console.auth import role_required
 from console.drafting import DraftState, draft_state, save_changes
 from console.drafts import StaleDraft
+from console.fields import add_issue_link
 from console.i18n import add_messages, notify
 from console.nav import add_nav
 from console.services import console_services
+from library.issues import Issue
 from library.models import ARTICLE_ID
 
 bp = Blueprint("articles", __name__)
@@ -63,6 +65,18 @@ add_messages({
     "articles.unchanged": ("没有修改", "No changes to save"),
     "articles.has_errors": ("已保存，但有 {n} 个错误：修正后才能发布", "Saved, but {n} error(s): fix them before publishing"),
 })
+
+
+def _article_issue_link(issue: Issue, field: str) -> str | None:
+    parts = issue.file.split("/")
+    if len(parts) != 3 or parts[0] != "articles" or not parts[2].endswith(".md") or not ARTICLE_ID.match(parts[2][:-3]):
+        return None
+    name = field.split(".")[0]                       # keywords.3 -> the keywords input
+    anchor = f"{parts[1]}-{name}" if name in FIELDS + ("body",) else f"lang-{parts[1]}"
+    return url_for("console.articles.edit", article_id=parts[2][:-3]) + "#" + anchor
+
+
+add_issue_link(_article_issue_link)
 
 
 def _problems(state: DraftState, article_id: str) -> dict[str, Any]:
