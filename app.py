@@ -116,6 +116,8 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
     flows = build_flows(settings, redis, keys)
     lead_store = LeadStore(redis, keys)
     make_context = functools.partial(Context, leads=LeadIntake(lead_store),
+                                     transfer_to_agents=settings.transfer_customer_service,
+                                     lead_retention_days=settings.leads_retention_days,
                                      privacy=Erasure(redis, keys, lead_store, flows,
                                                      aof_settle=settle_seconds(settings)))
     bot = Bot(settings, redis, router or build_router(), library, make_context=make_context, flows=flows,

@@ -77,7 +77,7 @@ def labels(ctx: "Context") -> list[str]:
         out.append(f"rule:{outcome.rule}")
     if message.event == "click":
         out.append(f"menu:{message.event_key}")
-    if outcome.search in ("hit", "miss"):
+    if outcome.search in ("hit", "miss", "platform-missing"):   # platform-missing: a platform no article covers
         out.append(f"search:{outcome.search}")
     if outcome.scene:
         out.append(f"scene:{outcome.scene}")

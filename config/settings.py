@@ -29,6 +29,7 @@ ENV_VARS: dict[str, str] = {
     "DEDUPE_TTL_SECONDS": "dedupe_ttl",
     "WECHAT_MAX_CLOCK_SKEW_SECONDS": "max_clock_skew",
     "WECHAT_ACCEPT_PLAINTEXT": "accept_plaintext",
+    "WECHAT_TRANSFER_CUSTOMER_SERVICE": "transfer_customer_service",
     "LOG_LEVEL": "log_level",
     "LEADS_WEBHOOK_URL": "leads_webhook_url",
     "LEADS_WEBHOOK_SECRET": "leads_webhook_secret",
@@ -74,6 +75,9 @@ class Settings(BaseModel):
     max_clock_skew: int = Field(default=300, ge=30, le=86400)
     # With an AES key set, plaintext POSTs (whose signature does not cover the body) are refused unless True.
     accept_plaintext: bool = False
+    # "人工" / "human" hand the follower to the MP console's customer-service agents (transfer_customer_service);
+    # off: they are offered the lead form instead. Switch on only when agents actually answer there.
+    transfer_customer_service: bool = False
     log_level: str = "INFO"
     leads_webhook_url: str = ""
     leads_webhook_secret: str = ""

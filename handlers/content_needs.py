@@ -14,16 +14,21 @@ from library.needs import ContentNeeds, FlowNeeds
 MESSAGES = ("busy", "more_hint",
             "welcome", "welcome_back",              # handlers/welcome.py
             "help", "choices", "contact",            # handlers/respond.py, handlers/menu.py
+            "contact_offer", "human",                # handlers/respond.py, handlers/keywords.py
+            "platform_missing",                      # handlers/search.py
             "no_more", "language_switched",          # handlers/system.py
             "fallback", "unsupported_media")         # handlers/fallback.py
-MESSAGE_PLACEHOLDERS = {"fallback": frozenset({"topics"}), "choices": frozenset({"numbers", "items"})}
+MESSAGE_PLACEHOLDERS = {"fallback": frozenset({"topics"}), "choices": frozenset({"numbers", "items"}),
+                        "platform_missing": frozenset({"platforms"})}
 
 LEAD_NEEDS = FlowNeeds(
     steps=tuple(step.name for step in LEAD_FLOW.steps),
     # done/updated: handlers/leads.submit_lead; declined: consent refused; erased: handlers/privacy.py
     texts=("done", "updated", *sorted({text for step in LEAD_FLOW.steps for text in step.abort_on.values()}),
-           "erased"),
-    placeholders={"erased": frozenset({"count"})},
+           "erased", "erased_none", "privacy_notice"),
+    # privacy_notice: handlers/respond.privacy_notice, before the first question
+    placeholders={"erased": frozenset({"count"}),
+                  "privacy_notice": frozenset({"controller", "retention", "policy_url"})},
     choices={"need": (), "consent": ("yes", "no")},
 )
 

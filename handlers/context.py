@@ -18,3 +18,5 @@ class Context(EngineContext):
     content: Content       # the live content version (library.compiled.Content)
     leads: LeadIntake      # store a confirmed lead durably, before the follower is thanked
     privacy: Erasure       # erase what we hold about a follower ("delete my data")
+    transfer_to_agents: bool = False   # WECHAT_TRANSFER_CUSTOMER_SERVICE: "人工" goes to WeChat's agents
+    lead_retention_days: int = 730     # LEADS_RETENTION_DAYS, as the lead form's privacy notice states it

@@ -7,6 +7,14 @@ from wechat.router import Router
 
 router = Router("fallback")
 
+@router.message("voice")
+def reply_unrecognised_voice(ctx: Context) -> Reply | None:
+    """A voice message WeChat could not transcribe (no Recognition): ask for text, as for a picture."""
+    if ctx.message.content:
+        return None
+    return Text(ctx.text("unsupported_media"))
+
+
 @router.message("text", "voice")
 def reply_fallback(ctx: Context) -> Reply:
     """Say we found nothing and suggest topics."""

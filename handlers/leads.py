@@ -1,7 +1,7 @@
 """The lead flow: "Contact us" -> a few questions -> a confirmed lead for sales, stored once, delivered by the worker.
 
-Started by menu, keyword and QR-scene routes (``ctx.start_flow("lead", source)``); wording in
-``content/flows/lead.yaml``. Transitions::
+Started by menu, keyword and QR-scene routes through ``handlers.respond.start_flow``, which puts the
+privacy notice before the first question; wording in ``content/flows/lead.yaml``. Transitions::
 
     name -> company -> role -> contact -> need -> consent --yes--> summary --"确认/confirm"--> done
                                                     \\--no--> declined (nothing kept)

@@ -37,4 +37,7 @@ def erase_my_data(ctx: Context) -> Reply:
     ctx.outcome.erased = True          # finish hooks must not write this follower back in
     log.info("follower data erased (%d lead(s))", len(lead_ids))
     wording = ctx.content.flow("lead")          # the live version's, checked to word "erased"
-    return Text(wording.text("erased", lang, count=len(lead_ids)) if wording else "OK")
+    if wording is None:
+        return Text("OK")
+    # A second erasure finds nothing: say so, rather than "0 erased... we told the consultants to delete them".
+    return Text(wording.text("erased", lang, count=len(lead_ids)) if lead_ids else wording.text("erased_none", lang))

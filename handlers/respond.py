@@ -18,7 +18,7 @@ from typing import Any, Sequence
 from handlers.context import Context
 from library.matcher import exact_form
 from library.models import ReplySpec
-from wechat.replies import Article, News, Reply, Text, article_limit
+from wechat.replies import Article, News, Reply, Text, TransferToAgent, article_limit
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,32 @@ def respond(ctx: Context, spec: ReplySpec, *, source: dict[str, Any]) -> Reply:
         return send_articles(ctx, spec.articles)
     if spec.text is not None:
         return Text(spec.text.get(ctx.lang))
+    if spec.handoff:
+        return hand_to_people(ctx)
     return Text(ctx.text(spec.message or "help"))
+
+
+def hand_to_people(ctx: Context) -> Reply:
+    """"人工" / "human": WeChat's customer-service agents when the account has them switched on
+    (``WECHAT_TRANSFER_CUSTOMER_SERVICE``), else the offer of the lead form (message ``human``)."""
+    if ctx.transfer_to_agents:
+        return TransferToAgent()
+    return Text(ctx.text("human"))
+
+
+def with_form_offer(ctx: Context, reply: Reply) -> Reply:
+    """``reply`` plus one line offering the lead form (message ``contact_offer``).
+
+    A news card has no room for another line (a phone shows about three lines of its summary), so a
+    single card becomes a text with the article's link, its summary and the offer.
+    """
+    offer = ctx.text("contact_offer")
+    if isinstance(reply, Text):
+        return Text(f"{reply.content}\n\n{offer}")
+    if isinstance(reply, News) and reply.articles:
+        card = reply.articles[0]
+        return Text(f'<a href="{card.url}">{card.title}</a>\n{card.description}\n\n{offer}')
+    return reply
 
 
 def send_articles(ctx: Context, article_ids: Sequence[str]) -> Reply:
@@ -67,12 +92,18 @@ def offer_choices(ctx: Context, article_ids: Sequence[str]) -> Reply:
     docs = [doc for doc in (ctx.content.article(a, ctx.lang) for a in article_ids) if doc is not None][:CHOICES_MAX]
     if len(docs) == 1:
         return send_articles(ctx, [docs[0].id])
+    return Text(numbered_choices(ctx, [doc.id for doc in docs]))
+
+
+def numbered_choices(ctx: Context, article_ids: Sequence[str]) -> str:
+    """The ``choices`` text listing ``article_ids`` by number; remembers them for ``pick_choice``."""
+    docs = [doc for doc in (ctx.content.article(a, ctx.lang) for a in article_ids) if doc is not None][:CHOICES_MAX]
     numbers = [str(i) for i in range(1, len(docs) + 1)]
     lang = ctx.lang if ctx.lang in _OR else "zh"
-    spoken = _COMMA[lang].join(numbers[:-1]) + _OR[lang] + numbers[-1]
+    spoken = _COMMA[lang].join(numbers[:-1]) + _OR[lang] + numbers[-1] if len(numbers) > 1 else "".join(numbers)
     items = "\n".join(f"{n}. {doc.title}" for n, doc in zip(numbers, docs, strict=True))
     ctx.conversation.choices = [doc.id for doc in docs]
-    return Text(ctx.text("choices", numbers=spoken, items=items))
+    return ctx.text("choices", numbers=spoken, items=items)
 
 
 def pick_choice(ctx: Context) -> Reply | None:
@@ -98,4 +129,25 @@ def start_flow(ctx: Context, name: str, source: dict[str, Any]) -> Reply:
     if ctx.flows is None or not ctx.flows.can_start(ctx, name):
         log.warning("flow %r cannot start; sending the contact text", name)
         return Text(ctx.text("contact"))
-    return ctx.start_flow(name, source=source)
+    return ctx.start_flow(name, source=source, notice=privacy_notice(ctx, name))
+
+
+def privacy_notice(ctx: Context, flow: str) -> str:
+    """The flow's ``privacy_notice`` text, said before its first question (PIPL art. 17: before collecting),
+    with the controller and policy link from content and the retention period from settings."""
+    wording = ctx.content.flow(flow)
+    if wording is None or "privacy_notice" not in wording.texts:
+        return ""
+    consent = ctx.content.consent(flow)
+    controller = consent.controller.get(ctx.lang) if consent and consent.controller else ""
+    return wording.text("privacy_notice", ctx.lang, controller=controller,
+                        policy_url=(consent.policy_url if consent else "") or "",
+                        retention=retention_period(ctx.lead_retention_days, ctx.lang))
+
+
+def retention_period(days: int, lang: str) -> str:
+    """730 -> "730 天（约 24 个月）" / "730 days (about 24 months)": the setting, as a follower reads it."""
+    months = round(days / 30.44)
+    if lang == "zh":
+        return f"{days} 天（约 {months} 个月）" if months >= 2 else f"{days} 天"
+    return f"{days} days (about {months} months)" if months >= 2 else f"{days} days"

@@ -19,7 +19,7 @@ from library.bundle import Bundle
 from library.display_limits import check_display_limits
 from library.flow_checks import check_flows
 from library.issues import Issue
-from library.loader import MENU_FILE, MESSAGES_FILE, RULES_FILE, Tree, parse_bundle
+from library.loader import MENU_FILE, MESSAGES_FILE, RULES_FILE, SYNONYMS_FILE, Tree, parse_bundle
 from library.matcher import exact_form, normalize
 from library.models import FLOW_NAME, Button, ReplySpec
 from library.needs import NO_NEEDS, ContentNeeds
@@ -82,6 +82,7 @@ class _Checker:
         self.check_menu()
         self.check_scenes()
         self.check_dead_articles()
+        self.check_synonyms()
         check_display_limits(self.tree)
         check_review_terms(self.tree)
 
@@ -226,7 +227,7 @@ class _Checker:
             names.setdefault(rule.name, line)
             for k, (kind, keyword) in enumerate(rule.keyword_items()):
                 kline = self.tree.line(RULES_FILE, path + ("keywords", k))
-                key = (kind, exact_form(keyword) if kind == "exact" else normalize(keyword) if kind == "contains"
+                key = (kind, exact_form(keyword) if kind in ("exact", "command") else normalize(keyword) if kind == "contains"
                        else keyword)
                 if not key[1]:
                     self.tree.error(RULES_FILE, kline, "empty keyword")
@@ -351,6 +352,32 @@ class _Checker:
                     self.check_text(scene.welcome.get(lang), MESSAGES_FILE,
                                     self.tree.line(MESSAGES_FILE, path + ("welcome", lang)))
             self.check_routed(scene, MESSAGES_FILE, path)
+
+    # -- synonyms -------------------------------------------------------------------------------
+    def check_synonyms(self) -> None:
+        """A variant may belong to one entry only: search could not tell which thing the follower meant."""
+        spec = self.tree.synonyms
+        if spec is None:
+            return
+        seen: dict[str, tuple[str, int]] = {}
+        ids: dict[str, int] = {}
+        for group in ("platforms", "terms"):
+            for i, entry in enumerate(getattr(spec, group)):
+                path = (group, i)
+                line = self.tree.line(SYNONYMS_FILE, path + ("id",))
+                if entry.id in ids:
+                    self.tree.error(SYNONYMS_FILE, line, f"id {entry.id!r} is also used at line {ids[entry.id]}",
+                                    "merge the two entries' variants into one")
+                ids.setdefault(entry.id, line)
+                for k, variant in enumerate((entry.id, *entry.variants)):
+                    key = normalize(variant)
+                    vline = line if k == 0 else self.tree.line(SYNONYMS_FILE, path + ("variants", k - 1))
+                    owner = seen.get(key)
+                    if owner is not None and owner[0] != entry.id:
+                        self.tree.error(SYNONYMS_FILE, vline,
+                                        f"variant {variant!r} is also listed under {owner[0]!r} (line {owner[1]})",
+                                        "a variant may stand for one thing only; keep it in one entry")
+                    seen.setdefault(key, (entry.id, vline))
 
     def check_dead_articles(self) -> None:
         for article_id, variants in sorted(self.tree.articles.items()):

@@ -5,6 +5,7 @@ Usage::
     content = compile_bundle(read_dir("content"), version=3)   # raises ContentInvalid on any error
     content.message("fallback", "en", topics=content.topics("en"))
     content.match("KOL")            # -> Hit | None   (exact, regex, contains)
+    content.intent("KOL合作")        # -> Intent(hit=kol rule, offer_form=True)
     content.click("MENU_KOL")       # -> ReplySpec | None
     content.search("微博还有用吗", "zh")
     content.flow("lead")            # -> FlowWording | None, built once per version
@@ -12,18 +13,21 @@ Usage::
 """
 from __future__ import annotations
 
+import functools
 import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 from library.bundle import Bundle, checksum
 from library.checker import check_bundle
+from library.intent import Intent, read_intent
 from library.issues import ContentInvalid
 from library.loader import MENU_FILE, Tree
 from library.matcher import Hit, Matcher, Target
-from library.models import Button, FlowFile, Localized, ReplySpec, Rule, Scene, TemplateSpec
+from library.models import Button, FlowConsent, FlowFile, Localized, ReplySpec, Rule, Scene, TemplateSpec
 from library.needs import NO_NEEDS, ContentNeeds
-from library.search import Doc, Scored, SearchIndex, add_words
+from library.search import Doc, Found, Scored, SearchIndex, add_words, confident, tokenize
+from library.vocabulary import Rewritten, Vocabulary
 from wechat.flow_wording import FlowWording, StepWording
 from wechat.language import DEFAULT_LANGUAGE, LANGUAGES, detect
 from wechat.validators import Choice
@@ -31,6 +35,9 @@ from wechat.validators import Choice
 TOPICS_SHOWN = 6
 # Followers ask the same questions again and again; a version's index never changes, so neither do its answers.
 SEARCH_CACHE_SIZE = 4096
+# A named platform (synonyms.yaml) counts this many times a generic word in a search.
+PLATFORM_BOOST = 3.0
+RELATED_MIN_SCORE = 0.05      # below this an article is not "close" enough to offer when a platform is missing
 _TOPIC_SEPARATOR = {"zh": "、", "en": ", "}
 
 
@@ -65,16 +72,20 @@ class Content:
     clicks: dict[str, ReplySpec] = field(default_factory=dict)
     scenes: dict[str, Scene] = field(default_factory=dict)
     flows: dict[str, FlowWording] = field(default_factory=dict)
+    consents: dict[str, FlowConsent] = field(default_factory=dict)          # flow name -> its consent section
     templates: dict[str, TemplateSpec] = field(default_factory=dict)
     button_names: dict[str, dict[str, str]] = field(default_factory=dict)    # click key -> name per language
     rule_labels: dict[str, dict[str, str]] = field(default_factory=dict)     # rule name -> label per language
     data: dict[str, Any] = field(default_factory=dict)       # every YAML file parsed, by path (e.g. "menu.yaml")
     bundle: Bundle = field(default_factory=dict)
     matcher: Matcher = field(default_factory=lambda: Matcher([]))
+    vocabulary: Vocabulary = field(default_factory=Vocabulary)
+    article_platforms: dict[str, frozenset[str]] = field(default_factory=dict)   # platforms each article is about
     topic_names: dict[str, list[str]] = field(default_factory=dict)
     checksum: str = ""
     _indexes: dict[str, SearchIndex] = field(default_factory=dict, repr=False)
     _search_cache: dict[tuple[str, str, int], tuple[Scored, ...]] = field(default_factory=dict, repr=False)
+    _answer_cache: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)   # intents and finds
     _index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def message(self, name: str, lang: str, **fmt: Any) -> str:
@@ -96,6 +107,21 @@ class Content:
     def match(self, text: str) -> Hit | None:
         return self.matcher.match(text)
 
+    def intent(self, text: str) -> Intent:
+        """Topic, lead form, or both (``library.intent``); remembered per version like search results."""
+        return self._remember(("intent", text),
+                              lambda: read_intent(self.matcher, text, self.rewrite, self.article_platforms))
+
+    def _remember(self, key: tuple[str, str], compute: Any) -> Any:
+        value = self._answer_cache.get(key)
+        if value is None:
+            value = compute()
+            if SEARCH_CACHE_SIZE:
+                if len(self._answer_cache) >= SEARCH_CACHE_SIZE:
+                    self._answer_cache.clear()
+                self._answer_cache[key] = value
+        return value
+
     def click(self, key: str) -> ReplySpec | None:
         return self.clicks.get(key)
 
@@ -113,17 +139,53 @@ class Content:
         """What flow ``name`` says in this version (checked and built once), for the flow engine."""
         return self.flows.get(name)
 
+    def consent(self, name: str) -> FlowConsent | None:
+        """Flow ``name``'s consent section: version, text, controller and privacy policy link."""
+        return self.consents.get(name)
+
     def search(self, query: str, lang: str, limit: int = 5) -> list[Scored]:
         """Articles ranked for ``query`` in ``lang``'s index, best first (remembered per version)."""
         key = (lang, query, limit)
         cached = self._search_cache.get(key)
         if cached is None:
-            cached = tuple(self.index(lang).search(query, limit))
+            cached = tuple(self.index(lang).search(self.rewrite(query).text, limit))
             if SEARCH_CACHE_SIZE:
                 if len(self._search_cache) >= SEARCH_CACHE_SIZE:
                     self._search_cache.clear()        # crude but bounded; popular questions come back at once
                 self._search_cache[key] = cached
         return list(cached)
+
+    def find(self, query: str, lang: str) -> Found:
+        """What to answer ``query`` with: confident articles, or, when it names a platform no article is about
+        (and the best match does not even mention it), that platform and the closest articles instead."""
+        return self._remember((lang, query), lambda: self._find(query, lang))
+
+    def rewrite(self, text: str) -> Rewritten:
+        """``text`` with synonyms read as their ids (``library.vocabulary``), remembered per version."""
+        return self._remember(("rewrite", text), lambda: self.vocabulary.rewrite(text))
+
+    def _find(self, query: str, lang: str) -> Found:
+        results = self.search(query, lang)
+        named = self.rewrite(query).platforms
+        if not named:
+            return Found(tuple(confident(results)))
+        index = self.index(lang)
+        terms = {platform: _term(platform) for platform in named}
+        # Never answer about another platform: the article must at least mention one the follower named.
+        answer = confident([r for r in results if any(r.id in index.mentions(terms[p]) for p in named)])
+        first = answer[0] if answer else None
+        on_named = first is not None and any(first in index.about(term) for term in terms.values())
+        # A platform no article is about is "missing" unless the answer, about another platform named in the
+        # same question, discusses it too ("Taobao links in WeChat chats" -> the WeChat links article).
+        missing = tuple(p for p in named if not index.about(terms[p]) and not (on_named and first in
+                                                                               index.mentions(terms[p])))
+        if missing:
+            return Found((), missing, tuple(r.id for r in results if r.score >= RELATED_MIN_SCORE)[:3])
+        return Found(tuple(answer))
+
+    def platform_names(self, platforms: tuple[str, ...], lang: str) -> str:
+        """``("xiaohongshu", "zhihu")`` as followers read them: 小红书、知乎 / Xiaohongshu (RED), Zhihu."""
+        return _TOPIC_SEPARATOR.get(lang, ", ").join(self.vocabulary.platform_name(p, lang) for p in platforms)
 
     def index(self, lang: str) -> SearchIndex:
         """The search index for ``lang``, built once per version on first use."""
@@ -136,16 +198,26 @@ class Content:
         return index
 
 
+@functools.lru_cache(maxsize=256)
+def _term(word: str) -> str:
+    """A synonym id as search stores it (stemmed like any English word)."""
+    terms = tokenize(f" {word} ")
+    return terms[0] if terms else word
+
+
 def _build_index(content: Content, lang: str) -> SearchIndex:
     add_words(kw for variants in content.articles.values() for a in variants.values() for kw in a.keywords)
+    rewrite = content.vocabulary.rewrite      # articles read variants as their synonym ids, like questions do
     docs = []
     for article_id in sorted(content.articles):
         art = content.article(article_id, lang)
         if art is None:
             continue
-        docs.append(Doc(article_id, {"title": art.title, "summary": art.summary, "keywords": " ; ".join(art.keywords),
-                                     "tags": " ".join(t.replace("-", " ") for t in art.tags), "body": art.body}))
-    return SearchIndex(docs)
+        fields = {"title": art.title, "summary": art.summary, "keywords": " ; ".join(art.keywords),
+                  "tags": " ".join(t.replace("-", " ") for t in art.tags), "body": art.body}
+        docs.append(Doc(article_id, {name: rewrite(text).text for name, text in fields.items()}))
+    boost = {_term(platform): PLATFORM_BOOST for platform in content.vocabulary.platforms}
+    return SearchIndex(docs, boost=boost)
 
 
 def compile_bundle(bundle: Bundle, version: int, needs: ContentNeeds = NO_NEEDS) -> Content:
@@ -191,6 +263,7 @@ def build_content(tree: Tree, version: int) -> Content:
             targets.append(Target(f"article:{article_id}", ReplySpec(article=article_id), "exact", keyword,
                                   tier=2, order=order))
             order += 1
+    vocabulary = Vocabulary.build(tree.synonyms)
     return Content(
         version=version,
         messages={name: {"zh": loc.zh, "en": loc.en} for name, loc in tree.messages.items()
@@ -199,15 +272,28 @@ def build_content(tree: Tree, version: int) -> Content:
         clicks=clicks,
         scenes=dict(tree.scenes),
         flows={name: flow_wording(name, spec) for name, spec in tree.flows.items()},
+        consents={name: spec.consent for name, spec in tree.flows.items() if spec.consent is not None},
         templates=dict(tree.templates),
         button_names=button_names,
         rule_labels={rule.name: _rule_label(rule) for _, rule in tree.rules or ()},
         data=dict(tree.data),
         bundle=dict(tree.bundle),
         matcher=Matcher(targets),
+        vocabulary=vocabulary,
+        article_platforms=_article_platforms(articles, vocabulary),
         topic_names={lang: names[:TOPICS_SHOWN] for lang, names in topic_names.items()},
         checksum=checksum(tree.bundle),
     )
+
+
+def _article_platforms(articles: dict[str, dict[str, ArticleDoc]], vocabulary: Vocabulary) -> dict[str, frozenset[str]]:
+    """The platforms each article is about: named in its title, summary, tags or keywords, in either language."""
+    out = {}
+    for article_id, variants in articles.items():
+        text = " ; ".join(f"{a.title} ; {a.summary} ; {' ; '.join(a.tags)} ; {' ; '.join(a.keywords)}"
+                          for a in variants.values())
+        out[article_id] = frozenset(vocabulary.rewrite(text).platforms)
+    return out
 
 
 def _rule_label(rule: Rule) -> dict[str, str]:

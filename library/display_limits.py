@@ -12,6 +12,9 @@ WeChat accepts much longer text than it shows; what a follower sees depends on t
 A Latin letter or digit is about half as wide as a Chinese character, so English gets twice the count,
 less about a tenth for titles and summaries, whose lines break between whole words.
 
+A flow's choice label (the lead form's need) is also filled into template messages ({need}), whose every
+field WeChat cuts at 20 characters: a longer label reaches sales and the follower as "Social media a…".
+
 Usage::
 
     check_display_limits(tree)       # adds warnings to tree.issues; never an error
@@ -21,8 +24,9 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from library.loader import MENU_FILE, Tree
+from library.loader import FLOWS_DIR, MENU_FILE, Tree
 from library.models import Button
+from wechat.limits import TEMPLATE_FIELD_CHARS
 
 # Chinese characters (a letter or digit counts half) for zh; characters for en.
 TITLE_SHOWN = {"zh": 22, "en": 40}
@@ -47,6 +51,20 @@ def _size(width: float, lang: str) -> str:
 def check_display_limits(tree: Tree) -> None:
     _check_articles(tree)
     _check_menu(tree)
+    _check_choice_labels(tree)
+
+
+def _check_choice_labels(tree: Tree) -> None:
+    for name, flow in tree.flows.items():
+        file = tree.flow_files.get(name, f"{FLOWS_DIR}{name}.yaml")
+        for step_name, step in flow.steps.items():
+            for i, choice in enumerate(step.choices):
+                for lang, label in choice.labels.items():
+                    if len(label) > TEMPLATE_FIELD_CHARS:
+                        tree.warn(file, tree.line(file, ("steps", step_name, "choices", i, lang)),
+                                  f"choice label {label!r} is {len(label)} characters; a template message field "
+                                  f"shows at most {TEMPLATE_FIELD_CHARS}, so sales alerts and confirmations cut it",
+                                  f"shorten it to {TEMPLATE_FIELD_CHARS} characters or fewer; the id stays the same")
 
 
 def _check_articles(tree: Tree) -> None:

@@ -17,13 +17,14 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from library.bundle import Bundle
 from library.issues import WARNING, Issue
 from library.models import (Button, FlowFile, FrontMatter, Localized, MenuFile, Rule, RulesFile, Scene,
-                            TemplateSpec)
+                            SynonymsFile, TemplateSpec)
 from library.yamlpos import Located, YamlProblem, load_yaml
 
 RULES_FILE = "rules.yaml"
 MENU_FILE = "menu.yaml"
 MESSAGES_FILE = "messages.yaml"
 TEMPLATES_FILE = "templates.yaml"
+SYNONYMS_FILE = "synonyms.yaml"
 FLOWS_DIR = "flows/"
 KNOWN_DIRS = ("articles/", FLOWS_DIR)
 # Files only the check reads (review_terms.yaml: words that risk WeChat's content review, library/review_terms.py).
@@ -56,6 +57,7 @@ class Tree:
     flows: dict[str, FlowFile] = field(default_factory=dict)          # by flow name (the file's stem)
     flow_files: dict[str, str] = field(default_factory=dict)          # flow name -> its path, valid or not
     templates: dict[str, TemplateSpec] = field(default_factory=dict)  # valid templates by name
+    synonyms: SynonymsFile | None = None                               # synonyms.yaml, when present and valid
     data: dict[str, Any] = field(default_factory=dict)               # plain YAML data by path, for other readers
     broken: set[str] = field(default_factory=set)     # files whose YAML or shape is wrong: already reported,
                                                       # so what refers to them is not reported again
@@ -205,6 +207,10 @@ def _parse_yaml_file(tree: Tree, rel: str, text: str) -> None:
         _parse_messages(tree, rel, doc)
     elif rel == TEMPLATES_FILE:
         _parse_templates(tree, rel, doc)
+    elif rel == SYNONYMS_FILE:
+        tree.synonyms = _validate(tree, rel, doc, SynonymsFile, doc.data or {})
+        if tree.synonyms is None:
+            tree.broken.add(rel)
     elif rel.startswith(FLOWS_DIR) and rel.count("/") == 1:
         _parse_flow(tree, rel, doc)
     elif rel in CHECK_ONLY_FILES:

@@ -1,7 +1,8 @@
-"""Keyword rules compiled once per content version: exact (dict), regex (precompiled), contains (Aho-Corasick).
+"""Keyword rules compiled once per content version: exact (dict), command (exact give or take a few
+characters), regex (precompiled), contains (Aho-Corasick).
 
 Matching ignores case and full-width/half-width differences (NFKC + casefold), so "ＫＯＬ", "kol" and
-"KOL" are the same keyword. Order: exact, then regex, then contains; within a kind the best-ranked
+"KOL" are the same keyword. Order: exact, then command, then regex, then contains; within a kind the best-ranked
 target wins (explicit rules before menu names before article keywords, then priority, then file order).
 
 Usage::
@@ -19,7 +20,7 @@ from typing import Any, Callable, Iterable
 from library.regex_safety import sre_constants, sre_parse
 
 # Punctuation a follower adds around a keyword ("KOL?", "「B站」", "教育。") that should not defeat an exact match.
-_EDGE_PUNCT = " \t\r\n.,!?;:'\"()[]{}<>~…-—_·。，！？；：、“”‘’（）【】《》「」『』"
+EDGE_PUNCT = " \t\r\n.,!?;:'\"()[]{}<>~…-—_·。，！？；：、“”‘’（）【】《》「」『』"
 
 
 def normalize(text: str) -> str:
@@ -28,11 +29,24 @@ def normalize(text: str) -> str:
 
 
 def exact_form(text: str) -> str:
-    return normalize(text).strip(_EDGE_PUNCT)
+    return normalize(text).strip(EDGE_PUNCT)
 
 
-def _word_char(ch: str) -> bool:
+def command_width(text: str) -> float:
+    """Extra characters around a command or form word, in Chinese characters: a Latin one counts half."""
+    return sum(0.5 if ch.isascii() else 1 for ch in text)
+
+
+def word_char(ch: str) -> bool:
+    """A Latin letter or digit: Latin keywords must not start or end inside a word ("AMX" in "examx")."""
     return ch.isascii() and ch.isalnum()
+
+
+def whole_word(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` neither starts nor ends inside a Latin word."""
+    if word_char(text[start]) and start > 0 and word_char(text[start - 1]):
+        return False
+    return not (word_char(text[end - 1]) and end < len(text) and word_char(text[end]))
 
 
 @dataclass(frozen=True)
@@ -59,6 +73,10 @@ class Hit:
 
 
 _DFA_ROW_MAX = 512
+# A "command" keyword (帮助, help, 菜单, menu) also answers when the message adds a few characters around it
+# ("跪求帮助", "help please"), but not inside a longer question ("帮助我做小红书投放" is a question).
+# Measured in Chinese characters; a Latin letter, digit or space counts half (English words are longer).
+COMMAND_SLACK = 4
 
 
 @dataclass
@@ -137,6 +155,7 @@ class Matcher:
 
     def __init__(self, targets: Iterable[Target]):
         self.exact: dict[str, Target] = {}
+        commands: dict[str, Target] = {}
         regexes: list[tuple[Target, re.Pattern[str]]] = []
         contains: dict[str, Target] = {}
         for target in targets:
@@ -144,6 +163,10 @@ class Matcher:
                 key = exact_form(target.keyword)
                 if key and (key not in self.exact or target.rank < self.exact[key].rank):
                     self.exact[key] = target
+            elif target.kind == "command":
+                key = exact_form(target.keyword)
+                if key and (key not in commands or target.rank < commands[key].rank):
+                    commands[key] = target
             elif target.kind == "regex":
                 regexes.append((target, re.compile(target.keyword, re.IGNORECASE)))
             elif target.kind == "contains":
@@ -153,34 +176,72 @@ class Matcher:
             else:
                 raise ValueError(f"unknown match kind {target.kind!r}")
         self.regexes = sorted(regexes, key=lambda pair: pair[0].rank)
+        self.commands = sorted(commands.items(), key=lambda pair: (pair[1].rank, -len(pair[0])))
+        self._command_text_max = 2 * COMMAND_SLACK + max((len(key) for key in commands), default=0)
         self._regex_gate = _gate([p for _, p in self.regexes])
         self._contains_targets = list(contains.values())
         self._automaton = AhoCorasick(contains)
 
-    def match(self, text: str) -> Hit | None:
+    def match(self, text: str, *, skip: Callable[[Target], bool] | None = None) -> Hit | None:
+        """The best hit for ``text``; ``skip`` leaves out targets (e.g. the lead form's, to find the topic)."""
+        return self.scan(text, skip=skip)[0]
+
+    def scan(self, text: str, *, skip: Callable[[Target], bool] | None = None
+             ) -> tuple[Hit | None, list[tuple[Target, int, int]]]:
+        """The best hit and, when it came to that, every ``contains`` keyword found (see ``contained``)."""
         norm = normalize(text)
         if not norm:
-            return None
-        target = self.exact.get(norm.strip(_EDGE_PUNCT))
-        if target is not None:
-            return Hit(target, "exact")
+            return None, []
+        whole = norm.strip(EDGE_PUNCT)
+        target = self.exact.get(whole)
+        if target is not None and not (skip and skip(target)):
+            return Hit(target, "exact"), []
+        target = self._command(whole)
+        if target is not None and not (skip and skip(target)):
+            return Hit(target, "command"), []
+        contained = self.contained(norm)
         if self.regexes and (self._regex_gate is None or self._regex_gate(norm)):
             for target, pattern in self.regexes:
-                if pattern.search(norm):
-                    return Hit(target, "regex")
-        best: Target | None = None
+                if not (skip and skip(target)) and pattern.search(norm):
+                    return Hit(target, "regex"), contained
+        return best_contained(contained, skip), contained
+
+    def _command(self, whole: str) -> Target | None:
+        """A command keyword with at most ``COMMAND_SLACK`` other characters around it ("跪求帮助" -> help)."""
+        if not self.commands or len(whole) > self._command_text_max:
+            return None
+        for key, target in self.commands:
+            start = whole.find(key)
+            if start < 0:
+                continue
+            end = start + len(key)
+            if command_width(whole[:start]) + command_width(whole[end:]) > COMMAND_SLACK:
+                continue
+            if whole_word(whole, start, end):
+                return target
+        return None
+
+    def contained(self, norm: str) -> list[tuple[Target, int, int]]:
+        """(target, start, end) of every ``contains`` keyword in the normalized text, whole Latin words only."""
+        found = []
         for index, end in self._automaton.find(norm):
             word = self._automaton.words[index]
             start = end - len(word)
-            # A Latin keyword must be a whole word: "AMX" must not fire inside "examx".
-            if _word_char(word[0]) and start > 0 and _word_char(norm[start - 1]):
-                continue
-            if _word_char(word[-1]) and end < len(norm) and _word_char(norm[end]):
-                continue
-            candidate = self._contains_targets[index]
-            if best is None or candidate.rank < best.rank:
-                best = candidate
-        return Hit(best, "contains") if best is not None else None
+            if whole_word(norm, start, end):      # "AMX" must not fire inside "examx"
+                found.append((self._contains_targets[index], start, end))
+        return found
+
+
+def best_contained(contained: list[tuple[Target, int, int]],
+                   skip: Callable[[Target], bool] | None = None) -> Hit | None:
+    """The best-ranked of ``Matcher.contained``'s targets that ``skip`` keeps."""
+    best: Target | None = None
+    for candidate, _, _ in contained:
+        if skip and skip(candidate):
+            continue
+        if best is None or candidate.rank < best.rank:
+            best = candidate
+    return Hit(best, "contains") if best is not None else None
 
 
 def _gate(patterns: list[re.Pattern[str]]) -> Callable[[str], bool] | None:

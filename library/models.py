@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Lang = Literal["zh", "en"]
-MatchKind = Literal["exact", "contains", "regex"]
+MatchKind = Literal["exact", "command", "contains", "regex"]
 ARTICLE_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FLOW_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 
@@ -42,13 +42,15 @@ class ReplySpec(Strict):
     message: str | None = None
     random: list["ReplySpec"] | None = None
     flow: str | None = None
+    handoff: Literal[True] | None = Field(None, description="Hand the follower to a person: WeChat's customer "
+                                          "service when enabled in settings, else the lead form's offer")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> "ReplySpec":
-        chosen = [name for name in ("article", "articles", "text", "message", "random", "flow")
+        chosen = [name for name in ("article", "articles", "text", "message", "random", "flow", "handoff")
                   if getattr(self, name) is not None]
         if len(chosen) != 1:
-            raise ValueError("a reply needs exactly one of article, articles, text, message, random, flow"
+            raise ValueError("a reply needs exactly one of article, articles, text, message, random, flow, handoff"
                              + (f" (got {', '.join(chosen)})" if chosen else ""))
         if self.articles is not None and not self.articles:
             raise ValueError("articles: list at least one article id")
@@ -58,7 +60,7 @@ class ReplySpec(Strict):
 
     @property
     def kind(self) -> str:
-        return next(name for name in ("article", "articles", "text", "message", "random", "flow")
+        return next(name for name in ("article", "articles", "text", "message", "random", "flow", "handoff")
                     if getattr(self, name) is not None)
 
 
@@ -192,6 +194,41 @@ class FrontMatter(Strict):
         return [str(v) for v in value] if isinstance(value, list) else value
 
 
+# -- synonyms.yaml: names followers use for the same thing ------------------------------------------------------
+SYNONYM_ID = re.compile(r"^[a-z][a-z0-9]*$")
+
+
+class SynonymEntry(Strict):
+    """One thing and the ways followers write it; search reads every variant as ``id``."""
+
+    id: NonEmpty = Field(description="One lowercase ASCII word, e.g. bilibili: the term search uses")
+    variants: list[NonEmpty] = Field(min_length=1, description="What followers type: spellings, typos, "
+                                     "other languages (case and full-width letters are ignored)")
+
+    @field_validator("id")
+    @classmethod
+    def _one_word(cls, value: str) -> str:
+        if not SYNONYM_ID.match(value):
+            raise ValueError("must be one lowercase ASCII word (letters and digits), e.g. xiaohongshu")
+        return value
+
+    @field_validator("variants", mode="before")
+    @classmethod
+    def _as_text(cls, value: object) -> object:
+        return [str(v) for v in value] if isinstance(value, list) else value
+
+
+class PlatformEntry(SynonymEntry):
+    """A named platform or brand: weighs more than generic words in search."""
+
+    name: Localized = Field(description="How the bot names it to followers, e.g. zh: 小红书, en: Xiaohongshu")
+
+
+class SynonymsFile(Strict):
+    platforms: list[PlatformEntry] = Field(default_factory=list, description="Named platforms and brands")
+    terms: list[SynonymEntry] = Field(default_factory=list, description="Other words with variants")
+
+
 # -- flows/<name>.yaml: what a conversation flow says ----------------------------------------------------------
 def _numbers_as_text(value: object) -> object:
     """YAML reads ``2025`` or ``1.0`` as numbers where a marketer meant text."""
@@ -245,8 +282,18 @@ class FlowStep(Strict):
 class FlowConsent(Strict):
     """The consent a flow asks for; each stored answer keeps the version it was given under."""
 
-    version: NonEmpty = Field(description="Bump it whenever the text changes")
+    version: NonEmpty = Field(description="Bump it whenever the text or the privacy notice changes")
     text: Localized = Field(description="What the follower agrees to; shown where a question uses {consent_text}")
+    controller: Localized | None = Field(None, description="Who is responsible for the data (PIPL's personal "
+                                         "information handler): the company's name; fills {controller}")
+    policy_url: str | None = Field(None, description="The full privacy policy's page (https://); fills {policy_url}")
+
+    @field_validator("policy_url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("https://"):
+            raise ValueError("must start with https://")
+        return value
 
     @field_validator("version", mode="before")
     @classmethod

@@ -118,8 +118,11 @@ class Doc:
 class Scored:
     id: str
     score: float       # BM25 divided by the best score the query could reach: 0..1, comparable across queries
-    evidence: float    # summed IDF of the query terms this article contains: low when only common words matched
+    evidence: float    # summed IDF of the query terms this article contains (named platforms weighted): low when
+                       # only common words matched
     topical: int = 0   # query terms found in the title, summary, tags or keywords (not just the body)
+    matched: int = 0   # query terms the article contains
+    topical_evidence: float = 0.0   # summed (weighted) IDF of the query terms in the title, summary, tags or keywords
 
 
 class SearchIndex:
@@ -129,7 +132,11 @@ class SearchIndex:
     a search only adds up the precomputed impacts of its terms.
     """
 
-    def __init__(self, docs: Iterable[Doc]):
+    def __init__(self, docs: Iterable[Doc], boost: dict[str, float] | None = None):
+        """``boost``: terms that weigh more than others (named platforms), by factor."""
+        self.boost = dict(boost or {})
+        self._about: dict[str, frozenset[str]] = {}       # filled on first use; only named platforms are asked
+        self._mentions: dict[str, frozenset[str]] = {}
         self.ids: list[str] = []
         counts_per_doc: list[Counter[str]] = []
         topical: set[tuple[str, int]] = set()
@@ -157,44 +164,79 @@ class SearchIndex:
                 impact = self.idf[term] * tf * (K1 + 1) / (tf + norm)
                 self.impacts.setdefault(term, []).append((number, impact, int((term, number) in topical)))
 
+    def about(self, term: str) -> frozenset[str]:
+        """Articles with ``term`` in a field that says what they are about (title, summary, tags, keywords)."""
+        found = self._about.get(term)
+        if found is None:
+            found = self._about[term] = frozenset(self.ids[n] for n, _, topical in self.impacts.get(term, ()) if topical)
+        return found
+
+    def mentions(self, term: str) -> frozenset[str]:
+        """Articles with ``term`` anywhere, the body included."""
+        found = self._mentions.get(term)
+        if found is None:
+            found = self._mentions[term] = frozenset(self.ids[n] for n, _, _ in self.impacts.get(term, ()))
+        return found
+
     def search(self, query: str, limit: int = 5) -> list[Scored]:
         terms = set(tokenize(query))
         if not terms or not self.ids:
             return []
-        scores: dict[int, list[float]] = {}       # doc -> [score, evidence, topical terms]
+        # doc -> [score, evidence, topical terms, terms matched, topical evidence]
+        scores: dict[int, list[float]] = {}
         best_possible = 0.0
+        boost = self.boost
         for term in terms:
+            weight = boost.get(term, 1.0)
             postings = self.impacts.get(term)
             if postings is None:
                 # An unknown term still counts against the query: "Gen Z video platforms xyz" matches 3 of 4.
-                best_possible += self.unknown_idf
+                best_possible += self.unknown_idf * weight
                 continue
             idf = self.idf[term]
-            best_possible += idf
+            best_possible += idf * weight
             for number, impact, is_topical in postings:
                 acc = scores.get(number)
                 if acc is None:
-                    scores[number] = [impact, idf, is_topical]
+                    scores[number] = [impact * weight, idf * weight, is_topical, 1, idf * weight * is_topical]
                 else:
-                    acc[0] += impact
-                    acc[1] += idf
+                    acc[0] += impact * weight
+                    acc[1] += idf * weight
                     acc[2] += is_topical
+                    acc[3] += 1
+                    acc[4] += idf * weight * is_topical
         if not scores:
             return []
         # (K1 + 1) bounds tf * (K1 + 1) / (tf + norm): dividing by it makes scores comparable across queries.
         ceiling = best_possible * (K1 + 1)
         ranked = heapq.nlargest(limit, scores.items(), key=_by_score)
-        return [Scored(self.ids[number], round(acc[0] / ceiling, 4), round(acc[1], 4), acc[2])
-                for number, acc in ranked]
+        return [Scored(self.ids[number], round(acc[0] / ceiling, 4), round(acc[1], 4), int(acc[2]), int(acc[3]),
+                       round(acc[4], 4)) for number, acc in ranked]
 
 
 def _by_score(item: tuple[int, list[float]]) -> tuple[float, int]:
     return item[1][0], -item[0]          # best score first; ties go to the earlier article
 
 
-# A result counts when its score clears MIN_SCORE and the query names what the article is about
-# (title, summary, tags or keywords). Results within CLOSE_RATIO of the best are offered as a list.
+@dataclass(frozen=True)
+class Found:
+    """What search has for a question: articles to send, or the platforms named that no article is about."""
+
+    articles: tuple[str, ...]                  # confident answers, best first; () when there is nothing to send
+    missing_platforms: tuple[str, ...] = ()    # platform ids named that no article is about
+    related: tuple[str, ...] = ()              # the closest articles, offered when a platform is missing
+
+
+# A result counts when its score clears MIN_SCORE, the query names what the article is about (title,
+# summary, tags or keywords), and the match is more than one common word: either the words it shares with
+# those fields are distinctive (summed IDF >= MIN_TOPICAL_EVIDENCE: a word only one or two of 18 articles use,
+# or a named platform), or the article shares at least MIN_TERMS_MATCHED of the question's words with enough
+# summed IDF (MIN_EVIDENCE). "this is a test", "do you sell shoes" or "服务怎么收费" share one common word
+# (IDF about 1.4) and get nothing. Results within CLOSE_RATIO of the best are offered as a list.
 MIN_SCORE = 0.12
+MIN_TOPICAL_EVIDENCE = 2.0
+MIN_TERMS_MATCHED = 3
+MIN_EVIDENCE = 2.5
 CLOSE_RATIO = 0.85
 LIST_MAX = 3
 
@@ -202,7 +244,8 @@ LIST_MAX = 3
 def confident(results: list[Scored], *, min_score: float = MIN_SCORE, close_ratio: float = CLOSE_RATIO,
               limit: int = LIST_MAX) -> list[str]:
     """Article ids worth sending for ``results``: [] (a miss), one id, or a few close ones for a numbered list."""
-    good = [r for r in results if r.score >= min_score and r.topical > 0]
+    good = [r for r in results if r.score >= min_score and r.topical > 0 and (
+        r.topical_evidence >= MIN_TOPICAL_EVIDENCE or (r.matched >= MIN_TERMS_MATCHED and r.evidence >= MIN_EVIDENCE))]
     if not good:
         return []
     best = good[0].score

@@ -25,11 +25,11 @@ def test_every_field_is_capped_where_the_message_is_parsed():
 @pytest.mark.parametrize("text", ["qwertyuiop" * 6000, "a@" * 30_000, "这是一个没有任何匹配的问题" * 5000])
 def test_text_reaching_search_matching_and_analytics_is_at_most_the_cap(follower, monkeypatch, text):
     seen: dict[str, list[int]] = {"mask": [], "search": [], "match": []}
-    real_mask, real_search, real_match = counters.mask, Content.search, Content.match
+    real_mask, real_search, real_match = counters.mask, Content.search, Content.intent
     monkeypatch.setattr(counters, "mask", lambda t: seen["mask"].append(len(t)) or real_mask(t))
     monkeypatch.setattr(Content, "search", lambda self, q, *a, **k: seen["search"].append(len(q)) or
                         real_search(self, q, *a, **k))
-    monkeypatch.setattr(Content, "match", lambda self, t: seen["match"].append(len(t)) or real_match(self, t))
+    monkeypatch.setattr(Content, "intent", lambda self, t: seen["match"].append(len(t)) or real_match(self, t))
     reply = follower.send(text)
     assert reply.status == 200 and reply.type == "text"
     assert seen["match"] and seen["mask"], seen                # the unmatched text went through both

@@ -104,7 +104,7 @@ def test_confirmation_in_the_followers_language(alert_settings, redis, fake):
     jobs.set_runtime(alert_settings, redis)
     send_lead_alerts(lead_id, 1)
     mine = [m for m in sent(fake) if m["touser"] == f.openid][0]
-    assert mine["data"]["thing1"]["value"] == "Market research and…"    # the need itself, cut to WeChat's 20
+    assert mine["data"]["thing1"]["value"] == "Market research"    # the need itself, whole: labels fit 20 characters
     alert = [m for m in sent(fake) if m["touser"] == "o_sales_anna"][0]
     assert alert["data"]["thing1"]["value"] == "新线索：Jane Doe"        # sales read Chinese
     assert "jane@example.com" not in repr(sent(fake))

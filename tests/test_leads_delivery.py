@@ -91,7 +91,7 @@ def test_delivery_success_signed_with_idempotency_key(crm_settings, redis, recei
     assert body["event"] == "lead.created" and body["lead_id"] == lead_id and body["revision"] == 1
     assert (body["name"], body["company"], body["role"], body["phone"]) == ("张三", "示例科技", "市场总监", "+8613800138000")
     assert body["need"] == "social_kol" and body["openid"] == f.openid and body["source"]["kind"] == "keyword"
-    assert body["consent"]["version"] == "2025-06-lead-v1"
+    assert body["consent"]["version"] == "2026-12-lead-v2"
     store = LeadStore(redis, Keys(crm_settings.key_prefix))
     assert store.outbox() == [] and store.dead() == []
     events = [e["event"] for e in store.audit_entries()]

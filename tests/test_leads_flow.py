@@ -65,10 +65,10 @@ def walk_en(f, *, contact="jane.doe@Example.COM"):
     says(f.send("Jane Doe"), "Which company")
     says(f.send("Acme Ltd"), "What's your role?")
     says(f.send("Head of Growth"), "phone number or email")
-    says(f.send(contact), "Reply with a number", "1. China market-entry strategy")
-    says(f.send("market research and consumer insight"), "Last step", "delete my data", "1. I agree")
+    says(f.send(contact), "Reply with a number", "1. China market entry")
+    says(f.send("market research"), "Last step", "delete my data", "1. I agree")
     return says(f.send("yes"), "Please check your details", "Jane Doe", "Acme Ltd", "jane.doe@example.com",
-                "Market research and consumer insight")
+                "Market research")
 
 
 # -- happy paths ------------------------------------------------------------------------------------
@@ -85,7 +85,7 @@ def test_happy_path_zh_from_menu(new_follower, store, redis, settings):
     assert lead.data["phone"] == "+8613800138000" and lead.data["email"] is None
     assert lead.data["need"] == "social_kol" and lead.data["lang"] == "zh"
     assert lead.data["source"] == {"kind": "menu", "key": "MENU_CONTACT", "read": ["idol-economy-kol-koc"]}
-    assert lead.data["consent"]["version"] == "2025-06-lead-v1" and lead.data["consent"]["given_at"]
+    assert lead.data["consent"]["version"] == "2026-12-lead-v2" and lead.data["consent"]["given_at"]
     [entry] = store.log_entries()
     assert entry["kind"] == "created" and entry["lead"] == lead.lead_id
 

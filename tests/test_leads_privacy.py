@@ -104,7 +104,7 @@ def test_erasure_mid_flow_ends_the_form(lead_app, settings, redis, key_prefix):
     f = follower_for(lead_app, settings)
     f.send("咨询")
     f.send("张三")
-    says(f.send("删除我的数据"), "已删除", "0 条")
+    says(f.send("删除我的数据"), "没有需要删除的内容")         # no lead was stored: nothing to tell consultants
     assert not redis.exists(f"{settings.key_prefix}conv:{f.openid}")
     assert not redis.exists(f"{key_prefix}flowmark:{f.openid}")
     assert "张三" not in says(f.send("示例科技"))                 # no longer an answer to anything
@@ -132,7 +132,7 @@ def test_erasure_removes_customer_service_traces_of_that_follower_only(make_sett
     assert redis.exists(quota.key(alice.openid)) and redis.exists(quota.key(bob.openid))
     for who in (alice, bob, alice):
         record_unsent(redis, keys, who.openid, {"msgtype": "text"}, "45015")
-    says(alice.send("删除我的数据"), "已删除")
+    says(alice.send("删除我的数据"), "对话记录也已清空")
     assert not redis.exists(quota.key(alice.openid))
     assert redis.exists(quota.key(bob.openid))
     assert [e["openid"] for e in list_unsent(redis, keys)] == [bob.openid]

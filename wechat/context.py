@@ -87,14 +87,15 @@ class Context:
         """A named message from content in the follower's language."""
         return self.content.message(name, self.lang, **fmt)
 
-    def start_flow(self, name: str, source: dict[str, Any] | None = None) -> Reply:
+    def start_flow(self, name: str, source: dict[str, Any] | None = None, notice: str = "") -> Reply:
         """Start the named conversation flow (e.g. ``"lead"``) and return its first question.
 
-        ``source`` says what started it, e.g. ``{"kind": "menu", "key": "MENU_CONTACT"}``.
+        ``source`` says what started it, e.g. ``{"kind": "menu", "key": "MENU_CONTACT"}``; ``notice`` is said
+        before the first question (a privacy notice the follower must read before typing anything).
         """
         if self.flows is None:
             raise RuntimeError("no flow engine configured")
-        return self.flows.start(self, name, source or {})
+        return self.flows.start(self, name, source or {}, notice=notice)
 
     def defer(self, func: Callable[..., Any], /, *, job_id: str = "", **kwargs: Any) -> None:
         """Queue ``func(**kwargs)`` for the worker once the reply is decided.

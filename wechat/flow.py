@@ -121,8 +121,12 @@ class FlowEngine:
         return self.keys("flowmark", openid)
 
     # -- starting -------------------------------------------------------------------------------
-    def start(self, ctx: "Context", name: str, source: Mapping[str, Any] | None = None) -> Reply:
-        """Ask the first question of flow ``name``, or continue an unfinished run of it."""
+    def start(self, ctx: "Context", name: str, source: Mapping[str, Any] | None = None, *, notice: str = "") -> Reply:
+        """Ask the first question of flow ``name``, or continue an unfinished run of it.
+
+        ``notice`` goes between the start text and the first question of a new run (e.g. a privacy notice,
+        which must come before the follower types anything).
+        """
         flow = self.flows[name]
         wording = self.wording_for(ctx, name)
         current = ctx.conversation.flow
@@ -136,7 +140,8 @@ class FlowEngine:
         self._save(ctx, run, first)
         ctx.outcome.step = run.state
         log.info("flow %s started (run %s, source %s)", name, run.run_id, run.source.get("kind", "-"))
-        return Text(wording.text("start", run.lang) + "\n\n" + self._question(wording, first, run.lang))
+        parts = (wording.text("start", run.lang), notice, self._question(wording, first, run.lang))
+        return Text("\n\n".join(part for part in parts if part))
 
     def repeat_question(self, ctx: "Context", preface: str = "") -> Reply | None:
         """The current question again, in the follower's (possibly just switched) language; None outside a flow."""
