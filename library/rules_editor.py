@@ -15,13 +15,14 @@ Usage::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from library.models import MatchKind
 from library.yaml_edit import dump, load, plain
 
-MATCH_KINDS = ("exact", "contains", "regex")
+MATCH_KINDS: tuple[str, ...] = get_args(MatchKind)     # exact, command, contains, regex: the schema's own list
 REPLY_KINDS = ("text", "article", "articles", "message", "flow")
 
 

@@ -26,7 +26,7 @@ def test_add_a_rule_and_try_it_in_the_which_rule_box(console_server, browser_pag
     page.goto(console_server.url + "/console/rules")
     page.get_by_role("button", name="新建规则").click()
     page.get_by_label("名称").fill("pricing")
-    page.get_by_label("关键词").fill("报价\nprice")
+    page.get_by_label("关键词").fill("刊例\nrate card")
     page.get_by_label("匹配方式").select_option("contains")
     page.get_by_label("优先级").fill("5")
     page.get_by_label("中文回复").fill("报价请联系我们的顾问")
@@ -34,7 +34,7 @@ def test_add_a_rule_and_try_it_in_the_which_rule_box(console_server, browser_pag
     page.get_by_role("button", name="保存到草稿").click()
     expect(page.get_by_role("status").first).to_contain_text("pricing")
     expect(page.locator('tr[data-rule="pricing"]')).to_contain_text("包含")
-    page.get_by_label("粉丝发送的文字").fill("能给个报价吗")
+    page.get_by_label("粉丝发送的文字").fill("能发一下刊例吗")
     page.get_by_role("button", name="试一试").click()
     verdict = page.get_by_test_id("which-verdict")
     expect(verdict).to_contain_text("关键词规则「pricing」")
@@ -112,7 +112,7 @@ def test_sales_exports_csv_and_a_marketer_cannot_open_leads(console_server, brow
 
 def test_analytics_page_has_charts(console_server, browser_page, settings):
     for n, texts in enumerate((("help", "KOL", "teenager mode on short video"), ("help", "zzqx vvqq", "咨询", "张三"),
-                               ("help", "do you run tmall campaigns"))):
+                               ("help", "zzqx qqvv widgets"))):
         follower = Follower(HttpTransport(console_server.url), settings.wechat_token, openid=f"o_chart_{n}",
                             mode="plain")
         follower.subscribe("expo2026" if n == 1 else "")
@@ -123,7 +123,7 @@ def test_analytics_page_has_charts(console_server, browser_page, settings):
     page.goto(console_server.url + "/console/analytics")
     expect(page.locator("figure.chart svg")).to_have_count(6)
     expect(page.get_by_test_id("summary")).to_contain_text("3 位粉丝互动")
-    expect(page.locator("body")).to_contain_text("do you run tmall campaigns")
+    expect(page.locator("body")).to_contain_text("zzqx qqvv widgets")
     shoot(page, "analytics")
     page.goto(console_server.url + "/console/texts/lead_form")
     expect(page.get_by_label("zh").first).to_be_visible()

@@ -23,7 +23,7 @@ def draft(settings):
     """The shipped content with one extra rule, as a marketer's draft would be (version 0: never published)."""
     bundle = read_dir(settings.content_dir)
     bundle["rules.yaml"] = bundle["rules.yaml"].replace("rules:\n", (
-        "rules:\n  - name: pricing\n    keywords: [price, 报价]\n    match: contains\n    priority: 5\n"
+        "rules:\n  - name: pricing\n    keywords: [rate card, 刊例]\n    match: contains\n    priority: 5\n"
         "    reply: {text: {zh: 草稿里的报价回复, en: Draft pricing reply}}\n\n"), 1)
     return compile_bundle(bundle, version=0, needs=CONTENT_NEEDS)
 
@@ -35,17 +35,17 @@ def _keys_outside_preview(redis, prefix: str) -> set[bytes]:
 
 
 def test_a_draft_rule_answers_in_preview_but_not_live(bot, draft, follower):
-    exchange = Preview(bot, draft, "s1").send(text="what is the price?")
+    exchange = Preview(bot, draft, "s1").send(text="what is your rate card?")
     assert [b.text for b in exchange.replies] == ["Draft pricing reply"]
     assert exchange.outcome.rule == "pricing"
-    assert "Draft pricing reply" not in follower.send("what is the price?").content   # the live version lacks it
+    assert "Draft pricing reply" not in follower.send("what is your rate card?").content   # the live version lacks it
 
 
 def test_which_rule_names_kind_priority_and_keyword(bot, draft):
-    route = explain(bot, draft, text="我想要报价")
+    route = explain(bot, draft, text="我想看刊例")
     assert route.verdict == "rule"
-    assert (route.rule.name, route.rule.kind, route.rule.keyword, route.rule.priority) == ("pricing", "contains", "报价", 5)
-    assert explain(bot, draft, text="help").rule.kind == "exact"
+    assert (route.rule.name, route.rule.kind, route.rule.keyword, route.rule.priority) == ("pricing", "contains", "刊例", 5)
+    assert explain(bot, draft, text="help").rule.kind == "command"      # help, give or take a few characters
 
 
 def test_which_rule_reports_search_scores_and_fallback(bot, draft):

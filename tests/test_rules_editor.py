@@ -25,14 +25,14 @@ def test_rows_show_keywords_kind_priority_and_reply(bundle):
 
 
 def test_a_new_rule_answers_and_the_file_keeps_its_comments(bundle):
-    edit = RuleEdit("pricing", ["price", "报价", "regex:^cost"], "contains", 5, "text", "报价请联系我们", "Ask us for a quote")
+    edit = RuleEdit("pricing", ["rate card", "刊例", "regex:^cost"], "contains", 5, "text", "报价请联系我们", "Ask us for a quote")
     text = save_rule(bundle["rules.yaml"], edit)
     assert "# Keyword rules: what a follower types" in text
     assert text.count("- name:") == bundle["rules.yaml"].count("- name:") + 1
     draft = {**bundle, "rules.yaml": text}
     assert check_bundle(draft, CONTENT_NEEDS).ok
     content = compile_bundle(draft, 0, CONTENT_NEEDS)
-    hit = content.match("what is your price")
+    hit = content.match("what is your rate card")
     assert (hit.target.rule, hit.kind, hit.target.priority) == ("pricing", "contains", 5)
     assert content.match("cost of a campaign").kind == "regex"
 

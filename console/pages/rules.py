@@ -34,13 +34,14 @@ QUESTION_MAX = 200
 add_messages({
     "nav.rules": ("关键词规则", "Keyword rules"),
     "rules.title": ("关键词规则", "Keyword rules"),
-    "rules.intro": ("规则按匹配方式依次检查：整句匹配、正则、包含；同一方式内优先级高者胜出。修改保存在草稿中，发布后才生效。",
-                    "Rules are tried by kind: whole message, then regex, then contains; within a kind the higher "
-                    "priority wins. Edits go into the draft and are live only once published."),
+    "rules.intro": ("规则按匹配方式依次检查：整句、指令、正则、包含；同一方式内优先级高者胜出。修改保存在草稿中，发布后才生效。",
+                    "Rules are tried by kind: whole message, command, regex, then contains; within a kind the "
+                    "higher priority wins. Edits go into the draft and are live only once published."),
     "rules.name": ("名称", "Name"), "rules.keywords": ("关键词", "Keywords"), "rules.match": ("匹配方式", "Match"),
     "rules.priority": ("优先级", "Priority"), "rules.reply": ("回复", "Reply"), "rules.actions": ("操作", "Actions"),
     "rules.match.exact": ("整句", "whole message"), "rules.match.contains": ("包含", "contains"),
     "rules.match.regex": ("正则", "regex"),
+    "rules.match.command": ("指令（可多几个字）", "command (a few extra characters)"),
     "rules.new": ("新建规则", "New rule"), "rules.edit": ("编辑", "Edit"), "rules.delete": ("删除", "Delete"),
     "rules.save": ("保存到草稿", "Save to draft"), "rules.cancel": ("返回", "Back"),
     "rules.keywords_help": ("每行一个关键词；写成 contains:词 或 regex:^模式 可单独指定匹配方式。",
