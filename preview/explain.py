@@ -66,10 +66,12 @@ def explain(live_bot: Bot, content: Content, *, text: str = "", event: str = "",
     outcome = exchange.outcome
     rule = None
     if outcome.rule:
-        hit = content.match(text)   # the matcher reply_keyword just used, for the keyword and priority
-        if hit is not None:
+        hit = content.intent(text).hit   # what reply_keyword just decided with, for the keyword and priority
+        if hit is not None and hit.target.rule == outcome.rule:
             target = hit.target
             rule = RuleHit(target.rule, hit.kind, target.keyword, target.priority, _TIERS[min(target.tier, 2)])
+        else:                            # e.g. "contact-offer": a form word inside a question, no keyword hit
+            rule = RuleHit(outcome.rule, outcome.match, "", 0, "rule")
     scores: list[SearchScore] = []
     if outcome.search:
         query = text.strip()[:QUERY_MAX_CHARS]

@@ -114,3 +114,12 @@ def test_bad_session_and_event_are_refused(bot, draft):
         Preview(bot, draft, "../x")
     with pytest.raises(PreviewError):
         Preview(bot, draft, "ok").send(event="teleport")
+
+
+def test_which_rule_follows_the_intent_the_handler_used(bot, draft):
+    for text in ("KOL合作", "我想咨询", "谢谢", "人工", "怎么联系KOL"):
+        route = explain(bot, draft, text=text)
+        assert route.handler and route.replies, text
+        if route.rule is not None and route.rule.keyword:
+            assert draft.intent(text).hit.target.rule == route.rule.name
+    assert explain(bot, draft, text="我想咨询").verdict in ("rule", "flow")
