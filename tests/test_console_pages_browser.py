@@ -76,11 +76,12 @@ def test_walk_the_lead_form_in_preview_and_no_lead_reaches_the_crm(console_serve
     page.get_by_text("联系我们", exact=True).first.click()          # the top-level "Contact us" menu button
     expect(chat).to_contain_text("请问怎么称呼您")
     box = page.get_by_label("输入消息")
-    for answer, expected in (("张三", "公司或品牌"), ("示例科技", "职位"), ("市场总监", "手机号或邮箱"),
-                             ("13800138000", "请回复序号"), ("2", "最后一步"), ("1", "请核对您的信息")):
+    for answer, step in (("张三", "company"), ("示例科技", "role"), ("市场总监", "contact"),
+                         ("13800138000", "need"), ("2", "consent"), ("1", "confirm")):
         box.fill(answer)
         box.press("Enter")
-        expect(chat).to_contain_text(expected)
+        expect(page.get_by_test_id("flow-state").last).to_contain_text(f"lead:{step}")
+    expect(chat).to_contain_text("13800138000")          # the summary quotes the answers
     box.fill("确认")
     box.press("Enter")
     expect(page.get_by_test_id("lead-withheld")).to_be_visible()
