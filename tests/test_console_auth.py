@@ -106,6 +106,22 @@ def test_login_attempts_are_limited_per_address(console_client, console_users):
     assert response.status_code == 302
 
 
+def test_behind_the_proxy_each_client_address_is_limited_apart(console_client, console_users):
+    client = console_client(None)
+    behind = {"X-Forwarded-For": "203.0.113.7"}                  # nginx appends the client's address
+    statuses = [client.login_with_headers(f"guess{i}", "wrong-password", behind) for i in range(21)]
+    assert statuses[-1] == 429
+    other = {"X-Forwarded-For": "198.51.100.9"}
+    assert client.login_with_headers(console_users("marketer"), PASSWORD, other) == 302
+    # Not from the proxy: a forged header does not buy a fresh address.
+    forged = ConsoleClient(client.client.application.test_client())
+    forged.get("/console/login")
+    results = [forged.post("/console/login", data={"name": f"x{i}", "password": "wrong-password"},
+                           headers={"X-Forwarded-For": f"10.0.0.{i}"}, environ_base={"REMOTE_ADDR": "192.0.2.1"}).status_code
+               for i in range(21)]
+    assert results[-1] == 429
+
+
 def test_idle_session_expires(console_client, app):
     marketer = console_client("marketer")
     with marketer.client.session_transaction("/console/") as sess:

@@ -5,6 +5,7 @@ Redis), counted before the password is checked so guessing costs the attacker, n
 """
 from __future__ import annotations
 
+import ipaddress
 import time
 from urllib.parse import urlsplit
 
@@ -29,10 +30,21 @@ def _safe_next(target: str | None) -> str:
     return url_for("console.home.index")
 
 
+def client_address() -> str:
+    """The browser's address. Behind the local reverse proxy (deploy/nginx.conf) every request comes from
+    127.0.0.1, so the last X-Forwarded-For entry (the one nginx appended) is the client; a header from
+    anyone else is ignored, or a guesser could claim a new address with every attempt."""
+    remote = request.remote_addr or "unknown"
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    if forwarded and ipaddress.ip_address(remote if remote != "unknown" else "0.0.0.0").is_loopback:
+        return forwarded.split(",")[-1].strip() or remote
+    return remote
+
+
 def _allowed(name: str) -> bool:
     """Count one attempt for the account and one for the address; False once either is over its limit."""
     limiter = current_app.extensions["wxbot.console.limiter"].limiter
-    address = request.remote_addr or "unknown"
+    address = client_address()
     by_account = limiter.hit(PER_ACCOUNT, "login-account", name.lower()[:64])
     by_address = limiter.hit(PER_ADDRESS, "login-address", address)
     return by_account and by_address

@@ -61,6 +61,10 @@ class ConsoleClient:
             headers["HX-Request"] = "true"
         return self.client.post(url, data=data, headers=headers, **kw)
 
+    def login_with_headers(self, name: str, password: str, headers: dict[str, str]) -> int:
+        self.get("/console/login")
+        return self.post("/console/login", data={"name": name, "password": password}, headers=headers).status_code
+
     def login(self, name: str, password: str):
         self.get("/console/login")
         return self.post("/console/login", data={"name": name, "password": password})
