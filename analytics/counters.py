@@ -3,7 +3,9 @@ finish pipeline (no extra round trip, no command per message).
 
 Per day (China time, UTC+8, no DST), under the key prefix:
 ``stats:<day>`` hash of ``<kind>:<label>`` counters (``type:text``, ``event:subscribe``, ``rule:kol``,
-``menu:MENU_KOL``, ``search:hit``, ``scene:expo2026``, ``article:weibo-2021``, ``error:1``),
+``menu:MENU_KOL``, ``search:hit``, ``scene:expo2026``, ``follow:expo2026`` (subscribes from that QR code),
+``step:lead:phone`` (a form step reached going forward; ``step:lead:done`` a confirmed form),
+``article:weibo-2021``, ``error:1``),
 ``stats:<day>:unmatched`` sorted set of texts nothing answered (digits and emails masked, never an openid),
 ``stats:<day>:followers`` HyperLogLog of openids (it keeps hashed registers only; no openid can be read back).
 
@@ -99,6 +101,10 @@ def labels(ctx: "Context") -> list[str]:
         out.append(f"search:{outcome.search}")
     if outcome.scene:
         out.append(f"scene:{outcome.scene}")
+        if message.event == "subscribe":
+            out.append(f"follow:{outcome.scene}")     # new followers per QR scene (scene: counts scans too)
+    if outcome.step:
+        out.append(f"step:{outcome.step}")           # the form funnel: where followers stop answering
     if outcome.flow:
         out.append(f"flow:{outcome.flow}")
     out += [f"article:{a}" for a in dict.fromkeys(outcome.articles)]

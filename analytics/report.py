@@ -29,13 +29,17 @@ def read_report(redis: redis_lib.Redis, keys: Keys, start: dt.date, end: dt.date
     counters: Counter[str] = Counter()
     unmatched: Counter[str] = Counter()
     per_day: dict[str, int] = {}
+    counts_by_day: dict[str, Counter[str]] = {}
     for day, hashed, ranked in zip(days, raw[0::2], raw[1::2], strict=True):
         day_total = 0
+        today_counts: Counter[str] = Counter()
         for name, value in hashed.items():
             label = name.decode("utf-8")
-            counters[label] += int(value)
+            today_counts[label] = int(value)
             if label.startswith(("type:", "event:")):
                 day_total += int(value)
+        counters.update(today_counts)
+        counts_by_day[day.isoformat()] = today_counts
         per_day[day.isoformat()] = day_total
         for text, score in ranked:
             unmatched[text.decode("utf-8")] += int(score)
@@ -46,7 +50,7 @@ def read_report(redis: redis_lib.Redis, keys: Keys, start: dt.date, end: dt.date
     pipe.pfcount(*follower_keys)       # the union: a follower active on several days counts once
     *daily, unique = pipe.execute()
     followers_per_day = {day.isoformat(): int(n) for day, n in zip(days, daily, strict=True)}
-    return Report(start, end, counters, unmatched, int(unique), per_day, followers_per_day)
+    return Report(start, end, counters, unmatched, int(unique), per_day, followers_per_day, counts_by_day)
 
 
 def _days(start: dt.date, end: dt.date) -> Iterator[dt.date]:
@@ -65,6 +69,7 @@ class Report:
     unique_followers: int = 0
     messages_per_day: dict[str, int] = field(default_factory=dict)
     followers_per_day: dict[str, int] = field(default_factory=dict)
+    daily: dict[str, Counter[str]] = field(default_factory=dict)     # each day's counters, for charts
 
     def group(self, kind: str) -> Counter[str]:
         """Counters of one kind without the prefix, e.g. ``group("rule")`` -> {"kol": 12}."""
@@ -82,7 +87,8 @@ class Report:
         rate = f" ({100 * search['hit'] / total:.0f}% found)" if total else ""
         out.append(f"search: {search['hit']} hits, {search['miss']} misses{rate}")
         for title, kind in (("top rules", "rule"), ("menu clicks", "menu"), ("articles sent", "article"),
-                            ("QR scenes", "scene"), ("flows started", "flow")):
+                            ("QR scenes", "scene"), ("new followers by QR scene", "follow"),
+                            ("flows started", "flow"), ("form steps reached", "step")):
             group = self.group(kind)
             if group:
                 out.append(f"{title}:")

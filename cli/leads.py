@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import click
 from flask.cli import AppGroup
 
 from cli.services import services
 from leads import LeadStore, reconcile, retry_lead
+from leads.browse import day_range
 from leads.export import write_csv
 
 
@@ -32,12 +33,11 @@ def leads_group() -> None:
 @click.option("--utc-offset", default=8.0, show_default=True, help="Hours from UTC the days are counted in (China: 8).")
 def export_command(start: datetime, end: datetime, out: str, utc_offset: float) -> None:
     """Write leads created from --from to --to as CSV (UTF-8 with BOM, opens in Excel). Holds phone and email."""
-    if end < start:
-        raise click.BadParameter("--to is before --from")
-    tz = timezone(timedelta(hours=utc_offset))
-    first = datetime.combine(date(start.year, start.month, start.day), datetime.min.time(), tz)
-    after = datetime.combine(date(end.year, end.month, end.day), datetime.min.time(), tz) + timedelta(days=1)
-    count = write_csv(_store(), first.timestamp(), after.timestamp(), out, tz)
+    try:
+        first, after, tz = day_range(start.date(), end.date(), utc_offset)
+    except ValueError:
+        raise click.BadParameter("--to is before --from") from None
+    count = write_csv(_store(), first, after, out, tz)
     click.echo(f"{count} lead(s) written to {out}")
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import click
 import redis as redis_lib
@@ -17,17 +18,60 @@ from wechat.menu import (MenuError, MenuSet, current_menu, current_selfmenu, del
                          menu_from_content, publish_menu, render_menu, validate_menu)
 
 
-def load_content_menu(settings: Settings, path: str | None = None) -> MenuSet:
-    """The menu to publish: the live content version's (what the bot answers clicks from), else a file.
+def load_content_menu(settings: Settings, path: str | None = None) -> tuple[str, MenuSet]:
+    """(where it comes from, menu) to publish: the live content version's (what the bot answers clicks from),
+    else a file.
 
     ``path`` (``--file``) or no published version yet: read the YAML file (default content/menu.yaml).
     """
     if path is None:
         published = published_menu()
         if published is not None:
-            click.echo(f"menu of live content version {published[0]}")
-            return published[1]
-    return file_menu(settings, path)
+            return f"menu of live content version {published[0]}", published[1]
+    return path or os.path.join(settings.content_dir, "menu.yaml"), file_menu(settings, path)
+
+
+@dataclass(frozen=True)
+class MenuPlan:
+    """What ``menu publish`` would do: send ``desired`` (from ``source``) where WeChat now serves ``current``."""
+
+    source: str
+    desired: MenuSet
+    current: MenuSet
+
+    @property
+    def lines(self) -> list[str]:
+        return diff_menus(self.current, self.desired)
+
+
+def plan_publish(path: str | None = None) -> MenuPlan:
+    """Read the menu to publish and what WeChat serves; nothing is sent (the console shows this first)."""
+    source, desired = load_content_menu(services().settings, path)
+    return MenuPlan(source, desired, current_menu(services().client))
+
+
+def apply_plan(plan: MenuPlan, force: bool = False) -> bool:
+    """Make WeChat serve ``plan.desired``; False when it already does (validated first: ``MenuError``)."""
+    return publish_menu(services().client, plan.desired, current=plan.current, force=force)
+
+
+def diff_sections(draft: MenuSet | None = None, draft_label: str = "") -> list[tuple[str, list[str]]]:
+    """(title, diff lines) from the files (or a console draft) to the published version, and from the
+    published version to what WeChat serves: the dry run ``menu diff`` prints."""
+    settings = services().settings
+    current = current_menu(services().client)
+    files = _valid(draft if draft is not None else file_menu(settings))
+    files_label = draft_label or os.path.join(settings.content_dir, "menu.yaml")
+    published = published_menu()
+    if published is None:
+        return [(f"nothing published yet: menu publish sends {files_label}", []),
+                (f"{files_label} -> WeChat (menu publish sends this)",
+                 diff_menus(current, files, "WeChat (current)", files_label))]
+    number, live = published
+    return [(f"{files_label} -> published version {number} (content publish changes this)",
+             diff_menus(live, files, f"published v{number}", files_label)),
+            (f"published version {number} -> WeChat (menu publish sends this)",
+             diff_menus(current, live, "WeChat (current)", f"published v{number}"))]
 
 
 def file_menu(settings: Settings, path: str | None = None) -> MenuSet:
@@ -79,25 +123,15 @@ def menu_diff(path: str | None) -> None:
     First what `content publish` would change in the menu (files -> published version), then what
     `menu publish` would send to WeChat (published version -> WeChat). Nothing is sent.
     """
-    settings = services().settings
-    current = current_menu(services().client)
     if path is not None:
-        _show_diff(f"{path} -> WeChat (menu publish --file sends this)", current, _valid(file_menu(settings, path)),
-                   "WeChat (current)", path)
+        current = current_menu(services().client)
+        _show_diff(f"{path} -> WeChat (menu publish --file sends this)", current,
+                   _valid(file_menu(services().settings, path)), "WeChat (current)", path)
         return
-    files = _valid(file_menu(settings))
-    files_label = os.path.join(settings.content_dir, "menu.yaml")
-    published = published_menu()
-    if published is None:
-        click.echo(f"nothing published yet: menu publish sends {files_label}")
-        _show_diff(f"{files_label} -> WeChat (menu publish sends this)", current, files, "WeChat (current)",
-                   files_label)
-        return
-    number, live = published
-    _show_diff(f"{files_label} -> published version {number} (content publish changes this)", live, files,
-               f"published v{number}", files_label)
-    _show_diff(f"published version {number} -> WeChat (menu publish sends this)", current, live,
-               "WeChat (current)", f"published v{number}")
+    for title, lines in diff_sections():
+        click.echo(f"{title}:" if lines or "->" in title else title)
+        if "->" in title:
+            click.echo("\n".join(f"  {line}" for line in lines) if lines else "  no changes")
 
 
 def _valid(menus: MenuSet) -> MenuSet:
@@ -119,13 +153,11 @@ def _show_diff(title: str, before: MenuSet, after: MenuSet, before_label: str, a
 @friendly
 def menu_publish(path: str | None, force: bool) -> None:
     """Validate the content menu, show the difference, and make WeChat serve it."""
-    desired = load_content_menu(services().settings, path)
-    client = services().client
-    current = current_menu(client)
-    lines = diff_menus(current, desired)
-    if lines:
-        click.echo("\n".join(lines))
-    if publish_menu(client, desired, current=current, force=force):
+    plan = plan_publish(path)
+    click.echo(plan.source)
+    if plan.lines:
+        click.echo("\n".join(plan.lines))
+    if apply_plan(plan, force=force):
         click.echo("published; WeChat clients pick up the new menu within about 5 minutes")
     else:
         click.echo("no changes: WeChat already serves this menu (use --force to publish anyway)")

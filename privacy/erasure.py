@@ -36,9 +36,12 @@ class Erasure:
         self.aof_settle = aof_settle
         self.clock = clock
 
-    def erase(self, openid: str) -> list[str]:
-        """Erase the follower's data; return the ids of the erased leads (the CRM is told to forget them)."""
-        lead_ids = self.leads.erase(openid)                   # tombstones and shredded per-lead keys
+    def erase(self, openid: str, channel: str = "wechat") -> list[str]:
+        """Erase the follower's data; return the ids of the erased leads (the CRM is told to forget them).
+
+        ``channel`` names who asked, in the audit log: ``wechat`` (the follower), ``console`` (sales, on request).
+        """
+        lead_ids = self.leads.erase(openid, channel)         # tombstones and shredded per-lead keys
         forget_follower(self.redis, self.keys, openid)       # customer-service windows and unsent messages
         if self.flows is not None:
             self.redis.delete(self.flows.marker_key(openid))

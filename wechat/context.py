@@ -48,6 +48,7 @@ class Outcome:
     scene: str = ""             # the QR scene of a subscribe or scan
     flow: str = ""              # a flow the reply started (or offered a human instead of)
     flow_ended: bool = False    # an open flow ended: confirmed, cancelled, declined or erased
+    step: str = ""              # a flow step reached by going forward (``lead:phone``, ``lead:done``): the funnel
     articles: list[str] = field(default_factory=list)   # article ids sent
     choice: int = 0             # the number picked from a numbered list
     erased: bool = False        # the follower's data was erased: nothing may write them back

@@ -138,6 +138,7 @@ class FlowEngine:
         run = FlowRun(name, first, secrets.token_hex(8), source=_clean_source(source or {}, ctx.conversation),
                       lang=ctx.lang, started_at=self.clock())
         self._save(ctx, run, first)
+        ctx.outcome.step = run.state
         log.info("flow %s started (run %s, source %s)", name, run.run_id, run.source.get("kind", "-"))
         parts = (wording.text("start", run.lang), notice, self._question(wording, first, run.lang))
         return Text("\n\n".join(part for part in parts if part))
@@ -202,6 +203,8 @@ class FlowEngine:
         if step_name not in run.path:
             run.path.append(step_name)
         next_step = CONFIRM if run.edit else flow.next_step(step_name)
+        if not run.edit:        # an edit from the summary goes back to it: no new step reached
+            ctx.outcome.step = f"{name}:{next_step}"
         run.tries, run.edit = 0, False
         self._save(ctx, run, next_step)
         return Text(self._prompt(flow, run, wording, next_step))
@@ -249,6 +252,7 @@ class FlowEngine:
                                self._summary(flow, run, wording))
         reply = flow.on_confirm(ctx, run, wording)   # must be idempotent per run: a crash here is retried
         self._end(ctx)
+        ctx.outcome.step = f"{flow.name}:done"
         log.info("flow %s confirmed (run %s)", flow.name, run.run_id)
         return reply
 

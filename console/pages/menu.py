@@ -1,0 +1,214 @@
+"""The custom menu: a phone-frame editor of the draft's menu.yaml (3 x 5 buttons, byte counters from
+``wechat.limits`` as you type, reordering by keyboard-friendly up/down buttons), and publishing the live
+version's menu to WeChat through the code ``flask --app app menu publish`` runs, with the diff shown first.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+from ruamel.yaml.comments import CommentedMap
+
+from cli.menu import apply_plan, diff_sections, plan_publish
+from console.auth import role_required
+from console.drafting import draft_state, save_changes
+from console.drafts import StaleDraft
+from console.fields import issues_by_field
+from console.i18n import add_messages, notify
+from console.nav import add_nav
+from console.services import console_services
+from library.display_limits import SUB_BUTTON_SHOWN, TOP_BUTTON_SHOWN, display_width
+from library.yaml_edit import dump, load, plain
+from library.menu_editor import LIMITS, MenuEditError, counters, move, nbytes, problems
+from wechat.api_client import WeChatAPIError
+from wechat.menu import MenuError, menu_from_content
+
+bp = Blueprint("menu", __name__)
+add_nav("nav.menu", "console.menu.index", roles=("marketer",), order=30,
+        match=("console.menu.index", "console.menu.button", "console.menu.publish"))
+MENU_FILE = "menu.yaml"
+EDIT_TYPES = ("click", "view")
+
+add_messages({
+    "nav.menu": ("菜单", "Menu"),
+    "menu.title": ("自定义菜单（草稿）", "Custom menu (draft)"),
+    "menu.intro": ("最多 3 个一级按钮、每个最多 5 个子按钮。名称字节数按微信的限制计算（一个汉字 3 字节）。修改保存在草稿中；"
+                   "发布内容后，再点击“发布菜单到微信”。",
+                   "At most 3 top-level buttons with 5 sub-buttons each. Names are counted in bytes as WeChat does "
+                   "(a Chinese character is 3). Edits go into the draft; after publishing the content, "
+                   "use \"Publish menu to WeChat\"."),
+    "menu.up": ("上移", "Move up"), "menu.down": ("下移", "Move down"),
+    "menu.left": ("左移", "Move left"), "menu.right": ("右移", "Move right"),
+    "menu.edit": ("编辑", "Edit"), "menu.save": ("保存到草稿", "Save to draft"), "menu.back": ("返回", "Back"),
+    "menu.name_zh": ("中文名称", "Name (Chinese)"), "menu.name_en": ("英文名称", "Name (English)"),
+    "menu.type": ("类型", "Kind"), "menu.type.click": ("点击回复（click）", "Reply on tap (click)"),
+    "menu.type.view": ("打开网页（view）", "Open a web page (view)"), "menu.type.group": ("子菜单", "Sub-menu"),
+    "menu.key": ("按钮 KEY", "Button key"), "menu.url": ("网页地址", "Web page URL"),
+    "menu.bytes": ("{n}/{limit} 字节", "{n}/{limit} bytes"),
+    "menu.cut": ("手机上会被截断（约显示 {shown} 个字宽）", "a phone cuts it (shows about {shown} characters)"),
+    "menu.over": ("超过微信限制", "over WeChat's limit"),
+    "menu.problems": ("按微信的规则，这个菜单无法发布：", "WeChat would refuse this menu:"),
+    "menu.saved": ("菜单已保存到草稿", "Menu saved to the draft"),
+    "menu.stale": ("草稿已被他人修改：您的修改未保存，请核对后重试。", "Someone saved the draft since you opened it: "
+                   "your change was not saved. Check and try again."),
+    "menu.publish": ("发布菜单到微信", "Publish menu to WeChat"),
+    "menu.publish_title": ("发布菜单到微信：先看差异", "Publish the menu to WeChat: the difference first"),
+    "menu.publish_intro": ("发布的是当前线上内容版本的菜单（与命令 menu publish 相同）。草稿中的修改需先发布内容。",
+                           "This sends the live content version's menu (as the menu publish command does). "
+                           "Changes in the draft need a content publish first."),
+    "menu.no_changes": ("没有差异", "no changes"),
+    "menu.published": ("菜单已发布到微信，客户端约 5 分钟内更新", "Menu published; WeChat clients pick it up within about 5 minutes"),
+    "menu.same": ("微信已是这个菜单，未发送", "WeChat already serves this menu; nothing sent"),
+    "menu.failed": ("发布失败：{error}", "Publishing failed: {error}"),
+    "menu.no_api": ("未配置微信接口（WECHAT_APPID 和 WECHAT_SECRET），无法发布菜单", "The WeChat API is not "
+                    "configured (WECHAT_APPID and WECHAT_SECRET): the menu cannot be published"),
+    "menu.unreachable": ("无法连接微信接口：{error}", "Could not reach the WeChat API: {error}"),
+})
+
+
+def _rev() -> int:
+    try:
+        return int(request.form.get("rev", ""))
+    except ValueError:
+        abort(400)
+
+
+def _index(name: str) -> int | None:
+    value = request.values.get(name, "")
+    if value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        abort(400)
+
+
+@bp.get("/menu")
+@role_required("marketer")
+def index():
+    state = draft_state(console_services())
+    data = load(state.draft.bundle.get(MENU_FILE, ""))
+    return render_template("console/pages/menu.html", buttons=counters(data), state=state,
+                           problems=problems(data), limits=LIMITS,
+                           issues=issues_by_field(state.report, MENU_FILE))
+
+
+@bp.post("/menu/move")
+@role_required("marketer")
+def move_button():
+    svc = console_services()
+    rev, top, sub = _rev(), _index("top"), _index("sub")
+    try:
+        delta = int(request.form.get("delta", ""))
+    except ValueError:
+        abort(400)
+    if top is None or delta not in (-1, 1):
+        abort(400)
+    text = svc.drafts.load().bundle.get(MENU_FILE, "")
+    try:
+        moved = move(load(text), top=top, sub=sub, delta=delta)
+        save_changes(svc, {MENU_FILE: dump(moved)}, rev=rev, author=current_user.name)
+    except MenuEditError:
+        abort(404)
+    except StaleDraft:
+        notify("error", "menu.stale")
+    anchor = f"b{top}-{sub if sub is not None else 'top'}"
+    return redirect(url_for("console.menu.index") + "#" + anchor)
+
+
+def _button_at(data, top: int, sub: int | None):
+    buttons = data.get("buttons") or []
+    if not 0 <= top < len(buttons):
+        abort(404)
+    if sub is None:
+        return buttons[top]
+    subs = buttons[top].get("sub_buttons") or []
+    if not 0 <= sub < len(subs):
+        abort(404)
+    return subs[sub]
+
+
+@bp.route("/menu/button", methods=["GET", "POST"])
+@role_required("marketer")
+def button():
+    svc = console_services()
+    top, sub = _index("top"), _index("sub")
+    if top is None:
+        abort(400)
+    draft = svc.drafts.load()
+    data = load(draft.bundle.get(MENU_FILE, ""))
+    item = _button_at(data, top, sub)
+    if request.method == "POST":
+        rev = _rev()
+        names = item.get("name")
+        if not isinstance(names, dict):
+            names = item["name"] = CommentedMap()
+        for lang in ("zh", "en"):
+            names[lang] = request.form.get(f"name_{lang}", "").strip()
+        kind = request.form.get("type", "")
+        if not item.get("sub_buttons"):
+            if kind not in EDIT_TYPES:
+                abort(400)
+            item["type"] = kind
+            for field, keep in (("key", kind == "click"), ("url", kind == "view")):
+                value = request.form.get(field, "").strip()
+                if keep:
+                    item[field] = value
+                elif field in item:
+                    del item[field]
+        try:
+            save_changes(svc, {MENU_FILE: dump(data)}, rev=rev, author=current_user.name)
+        except StaleDraft:
+            notify("error", "menu.stale")
+            return render_template("console/pages/menu_button.html", top=top, sub=sub, form=request.form,
+                                   group=bool(item.get("sub_buttons")), rev=svc.drafts.load().rev,
+                                   limit=LIMITS["top_name_bytes" if sub is None else "sub_name_bytes"]), 409
+        notify("ok", "menu.saved")
+        return redirect(url_for("console.menu.index"))
+    names = item.get("name") if isinstance(item.get("name"), dict) else {}
+    form = {"name_zh": names.get("zh", ""), "name_en": names.get("en", ""), "type": item.get("type", ""),
+            "key": item.get("key", ""), "url": item.get("url", "")}
+    return render_template("console/pages/menu_button.html", top=top, sub=sub, form=form, rev=draft.rev,
+                           group=bool(item.get("sub_buttons")),
+                           limit=LIMITS["top_name_bytes" if sub is None else "sub_name_bytes"])
+
+
+@bp.post("/menu/count")
+@role_required("marketer")
+def count():
+    """htmx: the byte counter of a name being typed (WeChat's byte limit, and where a phone cuts it)."""
+    lang = request.form.get("lang", "zh")
+    if lang not in ("zh", "en"):
+        abort(400)
+    name = request.form.get(f"name_{lang}", "")
+    top = request.form.get("level") == "top"
+    limit = LIMITS["top_name_bytes" if top else "sub_name_bytes"]
+    shown = (TOP_BUTTON_SHOWN if top else SUB_BUTTON_SHOWN)[lang]
+    return render_template("console/pages/_menu_counter.html", n=nbytes(name), limit=limit, shown=shown,
+                           cut=display_width(name, lang) > shown, lang=lang)
+
+
+@bp.route("/menu/publish", methods=["GET", "POST"])
+@role_required("marketer")
+def publish():
+    svc = console_services()
+    if not svc.settings.outbound_enabled:
+        notify("error", "menu.no_api")
+        return redirect(url_for("console.menu.index"))
+    try:
+        if request.method == "POST":
+            plan = plan_publish()
+            sent = apply_plan(plan)
+            if sent:
+                svc.audit.record(current_user.name, "menu.publish", f"{len(plan.desired.get('button') or [])} buttons")
+            notify("ok", "menu.published" if sent else "menu.same")
+            return redirect(url_for("console.menu.publish"))
+        draft = menu_from_content(plain(load(svc.drafts.load().bundle.get(MENU_FILE, ""))))
+        sections = diff_sections(draft, "draft")
+    except MenuError as exc:
+        notify("error", "menu.failed", error="; ".join(exc.problems))
+        return redirect(url_for("console.menu.index"))
+    except (WeChatAPIError, OSError) as exc:
+        notify("error", "menu.unreachable", error=type(exc).__name__)
+        return redirect(url_for("console.menu.index"))
+    return render_template("console/pages/menu_publish.html", sections=sections)
+

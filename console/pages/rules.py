@@ -1,0 +1,196 @@
+"""Keyword rules: the table from the draft's rules.yaml, the rule editor, and "which rule answers this?".
+
+The table and editor read and write the draft through ``library.rules_editor`` (the file keeps its comments);
+the checker judges each save. The "which rule" box runs the text through the app's real dispatch against the
+compiled draft (``preview.explain``) with no side effects.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from analytics.counters import Analytics, today
+from console.auth import role_required
+from console.draft_content import draft_content, live_bot
+from console.drafting import draft_state, save_changes
+from console.drafts import StaleDraft
+from console.fields import issues_by_field
+from console.i18n import add_messages, notify
+from console.nav import add_nav
+from console.services import console_services
+from library.rules_editor import (MATCH_KINDS, REPLY_KINDS, RuleEdit, RuleEditError, delete_rule, rule_from_question,
+                                  rule_rows, save_rule)
+from preview.explain import explain
+
+bp = Blueprint("rules", __name__)
+add_nav("nav.rules", "console.rules.index", roles=("marketer",), order=20,
+        match=("console.rules.index", "console.rules.edit"))
+RULES_FILE = "rules.yaml"
+UNMATCHED_DAYS = 30
+QUESTION_MAX = 200
+
+add_messages({
+    "nav.rules": ("关键词规则", "Keyword rules"),
+    "rules.title": ("关键词规则", "Keyword rules"),
+    "rules.intro": ("规则按匹配方式依次检查：整句、指令、正则、包含；同一方式内优先级高者胜出。修改保存在草稿中，发布后才生效。",
+                    "Rules are tried by kind: whole message, command, regex, then contains; within a kind the "
+                    "higher priority wins. Edits go into the draft and are live only once published."),
+    "rules.name": ("名称", "Name"), "rules.keywords": ("关键词", "Keywords"), "rules.match": ("匹配方式", "Match"),
+    "rules.priority": ("优先级", "Priority"), "rules.reply": ("回复", "Reply"), "rules.actions": ("操作", "Actions"),
+    "rules.match.exact": ("整句", "whole message"), "rules.match.contains": ("包含", "contains"),
+    "rules.match.regex": ("正则", "regex"),
+    "rules.match.command": ("指令（可多几个字）", "command (a few extra characters)"),
+    "rules.new": ("新建规则", "New rule"), "rules.edit": ("编辑", "Edit"), "rules.delete": ("删除", "Delete"),
+    "rules.save": ("保存到草稿", "Save to draft"), "rules.cancel": ("返回", "Back"),
+    "rules.keywords_help": ("每行一个关键词；写成 contains:词 或 regex:^模式 可单独指定匹配方式。",
+                            "One keyword per line; write contains:word or regex:^pattern to give one keyword its own kind."),
+    "rules.reply_kind": ("回复类型", "Reply kind"),
+    "rules.kind.text": ("文字", "Text"), "rules.kind.article": ("一篇文章", "One article"),
+    "rules.kind.articles": ("多篇文章", "Several articles"), "rules.kind.message": ("消息模板", "Named message"),
+    "rules.kind.flow": ("表单流程", "Flow"), "rules.kind.random": ("随机（请在文件中编辑）", "Random (edit in the file)"),
+    "rules.text_zh": ("中文回复", "Reply (Chinese)"), "rules.text_en": ("英文回复", "Reply (English)"),
+    "rules.target": ("文章 ID / 消息名 / 流程名（多篇文章用逗号分隔）",
+                     "Article id / message name / flow name (several articles: comma separated)"),
+    "rules.saved": ("规则「{name}」已保存到草稿", "Rule \"{name}\" saved to the draft"),
+    "rules.deleted": ("规则「{name}」已从草稿删除", "Rule \"{name}\" deleted from the draft"),
+    "rules.stale": ("草稿已被他人修改：您的修改未保存，请核对后重试。", "Someone saved the draft since you opened it: "
+                    "your change was not saved. Check and try again."),
+    "rules.draft_errors": ("草稿有错误，修正后才能试用和发布：", "The draft has errors; fix them to try it and publish:"),
+    "which.title": ("哪条规则会回答？", "Which rule answers this?"),
+    "which.text": ("粉丝发送的文字", "What a follower types"), "which.try": ("试一试", "Try it"),
+    "which.rule": ("关键词规则「{name}」", "Keyword rule \"{name}\""),
+    "which.menu": ("菜单按钮名称「{name}」", "Menu button name \"{name}\""),
+    "which.article": ("文章关键词（{name}）", "Article keyword ({name})"),
+    "which.search": ("没有规则匹配：搜索找到文章", "No rule matched: search found an article"),
+    "which.fallback": ("没有规则匹配，搜索也没有结果：发送兜底回复", "No rule and no search result: the fallback reply"),
+    "which.other": ("由「{handler}」回答", "Answered by \"{handler}\""),
+    "which.welcome": ("欢迎语", "Welcome"), "which.flow": ("表单流程", "Flow"),
+    "which.detail": ("匹配方式：{kind}，关键词：{keyword}，优先级：{priority}",
+                     "Matched as {kind} on keyword \"{keyword}\", priority {priority}"),
+    "which.scores": ("搜索得分", "Search scores"), "which.sent": ("已发送", "sent"),
+    "which.unavailable": ("草稿有错误，暂时无法试用。", "The draft has errors; fix them to try it."),
+    "unmatched.title": ("没有回答的问题（近 30 天）", "Unanswered questions (last 30 days)"),
+    "unmatched.count": ("次数", "Times"), "unmatched.make": ("据此新建规则", "Make a rule from this"),
+    "unmatched.none": ("暂无没有回答的问题。", "No unanswered questions."),
+})
+
+
+def _unmatched(limit: int = 20) -> list[tuple[str, int]]:
+    svc = console_services()
+    last = today()
+    report = Analytics(svc.keys).report(svc.redis, last - dt.timedelta(days=UNMATCHED_DAYS - 1), last)
+    return report.unmatched.most_common(limit)
+
+
+@bp.get("/rules")
+@role_required("marketer")
+def index():
+    state = draft_state(console_services())
+    try:
+        rows = rule_rows(state.draft.bundle.get(RULES_FILE, ""))
+    except RuleEditError:
+        rows = []
+    problems = issues_by_field(state.report, RULES_FILE)
+    row_issues = {row.index: [i for name, issues in problems.items()
+                              if name == f"rules.{row.index}" or name.startswith(f"rules.{row.index}.")
+                              for i in issues] for row in rows}
+    return render_template("console/pages/rules.html", rows=rows, row_issues=row_issues, state=state,
+                           unmatched=_unmatched(), file_issues=problems.get("_file", []))
+
+
+def _edit_from_form(form) -> RuleEdit:
+    try:
+        priority = int(form.get("priority") or 0)
+    except ValueError:
+        raise RuleEditError("priority", "priority must be a whole number") from None
+    return RuleEdit(name=form.get("name", ""), keywords=form.get("keywords", "").splitlines(),
+                    match=form.get("match", "exact"), priority=priority, reply_kind=form.get("reply_kind", "text"),
+                    text_zh=form.get("text_zh", ""), text_en=form.get("text_en", ""), target=form.get("target", ""))
+
+
+def _form_of(row) -> dict[str, str]:
+    reply = row.reply.get(row.reply_kind)
+    text = reply if row.reply_kind == "text" and isinstance(reply, dict) else {}
+    target = ", ".join(reply) if isinstance(reply, list) and row.reply_kind == "articles" else (
+        "" if isinstance(reply, (dict, list)) or reply is None else str(reply))
+    return {"name": row.name, "keywords": "\n".join(row.keywords), "match": row.match, "priority": str(row.priority),
+            "reply_kind": row.reply_kind, "text_zh": text.get("zh", ""), "text_en": text.get("en", ""),
+            "target": target, "original": row.name}
+
+
+@bp.route("/rules/edit", methods=["GET", "POST"])
+@role_required("marketer")
+def edit():
+    svc = console_services()
+    state = draft_state(svc)
+    text = state.draft.bundle.get(RULES_FILE, "")
+    error, status = None, 200
+    if request.method == "POST":
+        form = request.form.to_dict()
+        original = form.get("original") or None
+        try:
+            rev = int(form.get("rev", ""))
+        except ValueError:
+            abort(400)
+        try:
+            new_text = save_rule(text, _edit_from_form(request.form), original)
+            state = save_changes(svc, {RULES_FILE: new_text}, rev=rev, author=current_user.name)
+        except RuleEditError as exc:
+            error, status = (exc.field, str(exc)), 400
+        except StaleDraft:
+            notify("error", "rules.stale")
+            return render_template("console/pages/rule_edit.html", form=form, rev=svc.drafts.load().rev,
+                                   error=None, kinds=MATCH_KINDS, reply_kinds=REPLY_KINDS), 409
+        else:
+            notify("ok", "rules.saved", name=form.get("name", ""))
+            return redirect(url_for("console.rules.index"))
+        return render_template("console/pages/rule_edit.html", form=form, rev=rev, error=error, kinds=MATCH_KINDS,
+                               reply_kinds=REPLY_KINDS), status
+    name = request.args.get("name")
+    if name:
+        row = next((r for r in rule_rows(text) if r.name == name), None)
+        if row is None:
+            abort(404)
+        form = _form_of(row)
+    else:
+        question = (request.args.get("q") or "")[:QUESTION_MAX]
+        new = rule_from_question(question) if question.strip() else RuleEdit("", [])
+        form = {"name": new.name, "keywords": "\n".join(new.keywords), "match": new.match, "priority": "0",
+                "reply_kind": "text", "text_zh": "", "text_en": "", "target": "", "original": ""}
+    return render_template("console/pages/rule_edit.html", form=form, rev=state.draft.rev, error=None,
+                           kinds=MATCH_KINDS, reply_kinds=REPLY_KINDS)
+
+
+@bp.post("/rules/delete")
+@role_required("marketer")
+def delete():
+    svc = console_services()
+    name = request.form.get("name", "")
+    try:
+        rev = int(request.form.get("rev", ""))
+    except ValueError:
+        abort(400)
+    try:
+        new_text = delete_rule(svc.drafts.load().bundle.get(RULES_FILE, ""), name)
+        save_changes(svc, {RULES_FILE: new_text}, rev=rev, author=current_user.name)
+    except RuleEditError:
+        abort(404)
+    except StaleDraft:
+        notify("error", "rules.stale")
+        return redirect(url_for("console.rules.index"))
+    notify("ok", "rules.deleted", name=name)
+    return redirect(url_for("console.rules.index"))
+
+
+@bp.post("/rules/which")
+@role_required("marketer")
+def which():
+    """htmx: the route ``text`` takes through the real dispatch against the draft."""
+    text = (request.form.get("text") or "")[:QUESTION_MAX]
+    content, report = draft_content(console_services())
+    if content is None:
+        return render_template("console/pages/_which.html", route=None, errors=report.errors, text=text)
+    route = explain(live_bot(), content, text=text) if text.strip() else None
+    return render_template("console/pages/_which.html", route=route, errors=[], text=text)

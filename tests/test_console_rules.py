@@ -1,0 +1,89 @@
+"""Keyword rules pages: the table, the editor (saved into the draft), "which rule answers this?", roles, CSRF."""
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from console.services import EXTENSION
+from tests.support.pages import form_rev
+
+
+def _draft_rules(app):
+    return yaml.safe_load(app.extensions[EXTENSION].drafts.load().bundle["rules.yaml"])["rules"]
+
+
+def test_table_lists_rules_with_kind_and_priority(console_client):
+    page = console_client("marketer").get("/console/rules").get_data(as_text=True)
+    assert 'data-rule="contact"' in page and "包含" in page and ">10<" in page
+
+
+def test_add_a_rule_then_which_rule_names_it(console_client, app):
+    marketer = console_client("marketer")
+    form = marketer.get("/console/rules/edit").get_data(as_text=True)
+    response = marketer.post("/console/rules/edit", data={
+        "rev": form_rev(form), "name": "pricing", "keywords": "rate card\n刊例", "match": "contains", "priority": "5",
+        "reply_kind": "text", "text_zh": "报价请联系我们", "text_en": "Ask us for a quote", "target": ""})
+    assert response.status_code == 302
+    assert _draft_rules(app)[0]["name"] == "pricing"
+    which = marketer.post("/console/rules/which", data={"text": "send me the rate card"}, htmx=True)
+    html = which.get_data(as_text=True)
+    assert which.status_code == 200 and "pricing" in html and "priority 5" not in html and "5" in html
+    assert "Ask us for a quote" in html
+
+
+def test_which_rule_reports_search_and_fallback(console_client):
+    marketer = console_client("marketer")
+    search = marketer.post("/console/rules/which", data={"text": "teenager mode on short video"}, htmx=True)
+    assert "搜索找到文章" in search.get_data(as_text=True) and "douyin-youth-mode" in search.get_data(as_text=True)
+    fallback = marketer.post("/console/rules/which", data={"text": "zzqx vvqq"}, htmx=True)
+    assert "兜底回复" in fallback.get_data(as_text=True)
+
+
+def test_stale_form_is_refused_and_nothing_is_lost(console_client, app):
+    one, two = console_client("marketer"), console_client("marketer")
+    rev = form_rev(one.get("/console/rules/edit").get_data(as_text=True))
+    data = {"rev": rev, "name": "a1", "keywords": "aaa", "match": "exact", "priority": "0", "reply_kind": "message",
+            "target": "help"}
+    assert two.post("/console/rules/edit", data={**data, "name": "b2", "keywords": "bbb"}).status_code == 302
+    stale = one.post("/console/rules/edit", data=data)
+    assert stale.status_code == 409 and 'value="a1"' in stale.get_data(as_text=True)
+    assert [r["name"] for r in _draft_rules(app)][:1] == ["b2"]
+
+
+def test_bad_input_is_shown_next_to_the_field(console_client):
+    marketer = console_client("marketer")
+    rev = form_rev(marketer.get("/console/rules/edit").get_data(as_text=True))
+    response = marketer.post("/console/rules/edit", data={"rev": rev, "name": "contact", "keywords": "x",
+                                                          "match": "exact", "reply_kind": "message", "target": "help"})
+    assert response.status_code == 400 and 'id="name-issues"' in response.get_data(as_text=True)
+
+
+def test_unmatched_question_prefills_a_new_rule(console_client, follower):
+    follower.send("zzqx qqvv widgets")
+    marketer = console_client("marketer")
+    page = marketer.get("/console/rules").get_data(as_text=True)
+    assert "zzqx qqvv widgets" in page
+    form = marketer.get("/console/rules/edit?q=zzqx+qqvv+widgets").get_data(as_text=True)
+    assert ">zzqx qqvv widgets</textarea>" in form and 'value="zzqx-qqvv-widgets"' in form
+
+
+def test_delete_a_rule(console_client, app):
+    marketer = console_client("marketer")
+    rev = form_rev(marketer.get("/console/rules").get_data(as_text=True))
+    assert marketer.post("/console/rules/delete", data={"rev": rev, "name": "greeting"}).status_code == 302
+    assert "greeting" not in [r["name"] for r in _draft_rules(app)]
+
+
+def test_roles_and_csrf(console_client, app):
+    sales, anon = console_client("sales"), console_client(None)
+    for url in ("/console/rules", "/console/rules/edit"):
+        assert sales.get(url).status_code == 403
+        assert anon.get(url).status_code == 302
+    assert sales.post("/console/rules/which", data={"text": "hi"}, htmx=True).status_code == 403
+    marketer = console_client("marketer")
+    before = app.extensions[EXTENSION].drafts.load().bundle["rules.yaml"]
+    rev = form_rev(marketer.get("/console/rules").get_data(as_text=True))
+    assert marketer.post("/console/rules/delete", data={"rev": rev, "name": "greeting"}, csrf=False).status_code == 400
+    assert marketer.post("/console/rules/which", data={"text": "hi"}, csrf=False).status_code == 400
+    assert app.extensions[EXTENSION].drafts.load().bundle["rules.yaml"] == before
