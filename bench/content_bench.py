@@ -31,10 +31,12 @@ import tempfile
 import time
 import uuid
 
+import redis as redis_lib
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.core_bench import TOKEN, _cleanup, run_wrk, signed_line, worker_cpu_seconds  # noqa: E402
+from bench.core_bench import TOKEN, _cleanup, run_wrk, signed_line, tree_cpu_seconds  # noqa: E402
 from tests.support.live_server import LiveServer  # noqa: E402
 from library.bundle import read_dir, write_dir  # noqa: E402
 from library.compiled import compile_bundle  # noqa: E402
@@ -56,7 +58,7 @@ def core_app():
     router.include(fallback.router)
     app = create_app(router=router)
     bot = app.extensions["wxbot"]
-    bot.finish_hooks[:] = [h for h in bot.finish_hooks if not isinstance(getattr(h, "__self__", None), Analytics)]
+    bot.finish_hooks = tuple(h for h in bot.finish_hooks if not isinstance(getattr(h, "__self__", None), Analytics))
     return app
 
 
@@ -113,10 +115,11 @@ def generate_content(target: str, seed: int = 7) -> None:
 
 
 def workload_texts(content_dir: str, kind: str, rng: random.Random) -> list[str]:
-    content = compile_bundle(read_dir(content_dir), version=1)
+    bundle = read_dir(content_dir)
+    content = compile_bundle(bundle, version=1)
     if kind == "keywords":
         texts = []
-        for i in range(RULES - 24):
+        for i in range(bundle["rules.yaml"].count("- name: gen-")):   # the generated rules (200 minus content's)
             texts += {0: [f"kw{i}", f"关键词{i}"], 1: [f"tell me about topic{i}x please", f"我想看话题{i}号的内容"],
                       2: [f"rx{i} 2", f"正则{i}"]}[i % 3]
         texts += ["KOL", "小红书", "B站", "Weibo", "我想了解B2B营销", "教育行业怎么做"]
@@ -205,15 +208,15 @@ def main() -> None:
                     make_bodies(warmup, texts[kind], args.bodies // 4, run=f"w{round_no}{len(prefixes)}{int(time.time()) % 10000:04d}")
                     run_wrk(server.url + "/wechat", warmup, "", 2, args.connections)
                     make_bodies(bodies, texts[kind], args.bodies, run=f"{round_no}{len(prefixes)}{int(time.time()) % 10000:04d}")
-                    cpu_before = worker_cpu_seconds(server.proc.pid)
+                    cpu_before = tree_cpu_seconds(server.proc.pid)
                     result = run_wrk(server.url + "/wechat", bodies, "", args.seconds, args.connections)
-                    result["cpu_us"] = (worker_cpu_seconds(server.proc.pid) - cpu_before) / result["requests"] * 1e6
+                    result["cpu_us"] = (tree_cpu_seconds(server.proc.pid) - cpu_before) / result["requests"] * 1e6
                     results[name].append(result)
                 finally:
                     server.stop()
     finally:
         for prefix in prefixes:
-            _cleanup(redis_url, prefix)
+            _cleanup(redis_lib.Redis.from_url(redis_url), prefix)
         costs = in_process_costs(content_dir)
         shutil.rmtree(tmp, ignore_errors=True)
     median = {name: {k: statistics.median(r[k] for r in runs) for k in runs[0]} for name, runs in results.items()}
