@@ -41,6 +41,28 @@ def test_reorder_sub_buttons_and_top_buttons(console_client, app):
     assert stale.status_code == 302 and [b["name"]["zh"] for b in _draft_menu(app)][:2] == [tops[1], tops[0]]
 
 
+def test_drag_and_drop_posts_a_new_order(console_client, app):
+    marketer = console_client("marketer")
+    keys = [s["key"] for s in _draft_menu(app)[0]["sub_buttons"]]
+    rev = form_rev(marketer.get("/console/menu").get_data(as_text=True))
+    order = ",".join(str(i) for i in [2, 0, 1, *range(3, len(keys))])
+    assert marketer.post("/console/menu/reorder", data={"rev": rev, "group": "sub-0", "order": order}).status_code == 302
+    assert [s["key"] for s in _draft_menu(app)[0]["sub_buttons"]] == [keys[2], keys[0], keys[1], *keys[3:]]
+    tops = [b["name"]["zh"] for b in _draft_menu(app)]
+    rev = form_rev(marketer.get("/console/menu").get_data(as_text=True))
+    top_order = ",".join(str(i) for i in reversed(range(len(tops))))
+    assert marketer.post("/console/menu/reorder", data={"rev": rev, "group": "top", "order": top_order}).status_code == 302
+    assert [b["name"]["zh"] for b in _draft_menu(app)] == tops[::-1]
+    # A stale form changes nothing; a broken order or group is a 400, also changing nothing.
+    marketer.post("/console/menu/reorder", data={"rev": rev, "group": "top", "order": top_order})
+    assert [b["name"]["zh"] for b in _draft_menu(app)] == tops[::-1]
+    rev = form_rev(marketer.get("/console/menu").get_data(as_text=True))
+    for bad in ({"group": "top", "order": "0,0,1"}, {"group": "top", "order": "a"}, {"group": "left", "order": "0"},
+                {"group": "sub-9", "order": "0"}):
+        assert marketer.post("/console/menu/reorder", data={"rev": rev, **bad}).status_code == 400, bad
+    assert [b["name"]["zh"] for b in _draft_menu(app)] == tops[::-1]
+
+
 def test_live_counter_and_a_too_long_name_is_flagged(console_client, app):
     marketer = console_client("marketer")
     counter = marketer.post("/console/menu/count", data={"lang": "zh", "name_zh": "洞察洞察洞察", "level": "top"},

@@ -55,6 +55,11 @@ def test_reorder_the_menu_and_see_the_byte_counters(console_server, browser_page
     expect(page.get_by_test_id("button-0-1")).to_contain_text("KOL与偶像经济")
     expect(page.get_by_test_id("button-0-0")).to_contain_text("B站与Z世代")
     expect(page.get_by_test_id("bytes-0-0-zh")).to_have_text("zh 14/60 字节")
+    # With the mouse: drag the first sub-button onto the third; the column is saved in its new order.
+    third = page.get_by_test_id("button-0-2").inner_text().split("/")[0].strip()
+    page.get_by_test_id("button-0-0").drag_to(page.get_by_test_id("button-0-2"))
+    expect(page.get_by_test_id("button-0-1")).to_contain_text(third)
+    expect(page.get_by_test_id("button-0-2")).to_contain_text("B站与Z世代")
     shoot(page, "menu")
     # Live counter while typing a top-level name: 18 bytes is over WeChat's 16.
     page.goto(console_server.url + "/console/menu/button?top=0")

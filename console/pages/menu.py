@@ -1,5 +1,5 @@
 """The custom menu: a phone-frame editor of the draft's menu.yaml (3 x 5 buttons, byte counters from
-``wechat.limits`` as you type, reordering by keyboard-friendly up/down buttons), and publishing the live
+``wechat.limits`` as you type, reordering by drag and drop or by keyboard-friendly up/down buttons), and publishing the live
 version's menu to WeChat through the code ``flask --app app menu publish`` runs, with the diff shown first.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from console.nav import add_nav
 from console.services import console_services
 from library.display_limits import SUB_BUTTON_SHOWN, TOP_BUTTON_SHOWN, display_width
 from library.yaml_edit import dump, load, plain
-from library.menu_editor import LIMITS, MenuEditError, counters, move, nbytes, problems
+from library.menu_editor import LIMITS, MenuEditError, counters, move, nbytes, problems, reorder
 from wechat.api_client import WeChatAPIError
 from wechat.menu import MenuError, menu_from_content
 
@@ -36,7 +36,7 @@ add_messages({
                    "At most 3 top-level buttons with 5 sub-buttons each. Names are counted in bytes as WeChat does "
                    "(a Chinese character is 3). Edits go into the draft; after publishing the content, "
                    "use \"Publish menu to WeChat\"."),
-    "menu.up": ("上移", "Move up"), "menu.down": ("下移", "Move down"),
+    "menu.up": ("上移", "Move up"), "menu.drag": ("可拖动排序", "Drag to reorder"), "menu.down": ("下移", "Move down"),
     "menu.left": ("左移", "Move left"), "menu.right": ("右移", "Move right"),
     "menu.edit": ("编辑", "Edit"), "menu.save": ("保存到草稿", "Save to draft"), "menu.back": ("返回", "Back"),
     "menu.name_zh": ("中文名称", "Name (Chinese)"), "menu.name_en": ("英文名称", "Name (English)"),
@@ -113,6 +113,30 @@ def move_button():
         notify("error", "menu.stale")
     anchor = f"b{top}-{sub if sub is not None else 'top'}"
     return redirect(url_for("console.menu.index") + "#" + anchor)
+
+
+@bp.post("/menu/reorder")
+@role_required("marketer")
+def reorder_buttons():
+    """Drag and drop: a row (``group=top``) or one column (``group=sub-N``) in its new order, as old positions."""
+    svc = console_services()
+    rev, group = _rev(), request.form.get("group", "")
+    try:
+        order = [int(position) for position in request.form.get("order", "").split(",")]
+        top = None if group == "top" else int(group.removeprefix("sub-")) if group.startswith("sub-") else -1
+    except ValueError:
+        abort(400)
+    if top == -1:
+        abort(400)
+    text = svc.drafts.load().bundle.get(MENU_FILE, "")
+    try:
+        save_changes(svc, {MENU_FILE: dump(reorder(load(text), top=top, order=order))}, rev=rev,
+                     author=current_user.name)
+    except MenuEditError:
+        abort(400)
+    except StaleDraft:
+        notify("error", "menu.stale")
+    return redirect(url_for("console.menu.index"))
 
 
 def _button_at(data, top: int, sub: int | None):
