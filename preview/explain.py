@@ -9,6 +9,9 @@ Usage::
     route = explain(app_bot, draft_content, text="KOL")
     route.verdict          # "rule" | "menu" | "article" | "search" | "fallback" | "welcome" | "flow" | "other"
     route.rule             # RuleHit(name="kol", kind="exact", keyword="KOL", priority=0) or None
+    explain(app_bot, draft_content, event="click", key="MENU_KOL").key             # "MENU_KOL": the button's reply
+    explain(app_bot, draft_content, event="subscribe", key="qrscene_expo2026").scene   # "expo2026": its welcome
+    menu_buttons(report.tree)   # the draft's click buttons, to pick one by name
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from library.compiled import Content
+from library.loader import Tree
 from library.search import confident
 from preview.bubbles import Bubble
 from preview.dispatch import Preview
@@ -51,7 +55,28 @@ class Route:
     articles: list[str] = field(default_factory=list)
     replies: list[Bubble] = field(default_factory=list)
     flow: str = ""
-    scene: str = ""
+    scene: str = ""                              # a QR scene with its own welcome (empty: the default welcome)
+    event: str = ""                              # click | subscribe | scan, or "" for a text
+    key: str = ""                                # the menu key or the scene as sent
+    menu_unknown: bool = False                   # a click whose key the draft's menu does not have
+
+
+@dataclass(frozen=True)
+class MenuButton:
+    key: str
+    name: dict[str, str]
+    parent: dict[str, str] | None = None         # the top-level button it sits under
+
+
+def menu_buttons(tree: Tree) -> list[MenuButton]:
+    """The menu's click buttons (the ones that send WeChat a key), in menu order, from the checker's tree."""
+    out = []
+    for _, top in tree.menu or ():
+        parent = top.name.model_dump() if top.sub_buttons else None
+        for button in top.sub_buttons or [top]:
+            if button.type == "click" and button.key:
+                out.append(MenuButton(button.key, button.name.model_dump(), parent))
+    return out
 
 
 _TIERS = ("rule", "menu", "article")
@@ -79,7 +104,7 @@ def explain(live_bot: Bot, content: Content, *, text: str = "", event: str = "",
         sent = set(confident(ranked))
         scores = [SearchScore(r.id, round(r.score, 3), r.id in sent) for r in ranked[:SCORES_SHOWN]]
     return Route(_verdict(outcome, rule), outcome.route, rule, scores, list(outcome.articles), exchange.replies,
-                 outcome.flow, outcome.scene)
+                 outcome.flow, outcome.scene, event, key, outcome.menu_unknown)
 
 
 def _verdict(outcome, rule: RuleHit | None) -> str:
@@ -91,7 +116,7 @@ def _verdict(outcome, rule: RuleHit | None) -> str:
         return "fallback"
     if outcome.route == "reply_menu_click":
         return "menu"
-    if outcome.scene or outcome.route.startswith("welcome"):
+    if outcome.scene or outcome.route.startswith("welcome"):     # welcome_subscriber, welcome_back
         return "welcome"
     if outcome.flow:
         return "flow"

@@ -87,3 +87,40 @@ def test_roles_and_csrf(console_client, app):
     assert marketer.post("/console/rules/delete", data={"rev": rev, "name": "greeting"}, csrf=False).status_code == 400
     assert marketer.post("/console/rules/which", data={"text": "hi"}, csrf=False).status_code == 400
     assert app.extensions[EXTENSION].drafts.load().bundle["rules.yaml"] == before
+
+
+def test_which_rule_box_offers_the_draft_menu_buttons_and_scenes(console_client):
+    page = console_client("marketer").get("/console/rules").get_data(as_text=True)
+    assert '<label for="which-button">' in page and '<label for="which-scene">' in page
+    assert 'value="MENU_CONTACT"' in page and '<option value="expo2026">' in page
+
+
+def test_which_rule_for_a_menu_tap_names_the_button_and_its_reply(console_client):
+    marketer = console_client("marketer")
+    html = marketer.post("/console/rules/which", data={"kind": "click", "key": "MENU_CONTACT"},
+                         htmx=True).get_data(as_text=True)
+    assert "（MENU_CONTACT）的回复" in html and "菜单按钮" in html and "请问怎么称呼您" in html
+    gone = marketer.post("/console/rules/which", data={"kind": "click", "key": "MENU_GONE"}, htmx=True)
+    assert gone.status_code == 200 and "没有按键 MENU_GONE" in gone.get_data(as_text=True)
+
+
+def test_which_rule_for_a_follow_or_scan_names_the_scene_welcome(console_client):
+    marketer = console_client("marketer")
+    expo = marketer.post("/console/rules/which", data={"kind": "subscribe", "key": "expo2026"},
+                         htmx=True).get_data(as_text=True)
+    assert "二维码场景「expo2026」的欢迎语" in expo and "并开始表单「lead」" in expo and "博览会" in expo
+    plain = marketer.post("/console/rules/which", data={"kind": "scan", "key": ""}, htmx=True).get_data(as_text=True)
+    assert "默认欢迎语（welcome_back）" in plain
+    unknown = marketer.post("/console/rules/which", data={"kind": "subscribe", "key": "nosuchscene"},
+                            htmx=True).get_data(as_text=True)
+    assert "默认欢迎语（welcome）" in unknown and "场景「nosuchscene」没有自己的欢迎语" in unknown
+
+
+def test_which_rule_refuses_bad_kinds_and_an_empty_menu_key(console_client):
+    marketer = console_client("marketer")
+    assert marketer.post("/console/rules/which", data={"kind": "teleport"}, htmx=True).status_code == 400
+    assert marketer.post("/console/rules/which", data={"kind": "click", "key": " "}, htmx=True).status_code == 400
+    sales = console_client("sales")
+    assert sales.post("/console/rules/which", data={"kind": "click", "key": "MENU_CONTACT"}, htmx=True).status_code == 403
+    assert marketer.post("/console/rules/which", data={"kind": "click", "key": "MENU_CONTACT"},
+                         csrf=False).status_code == 400

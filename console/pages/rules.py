@@ -2,7 +2,8 @@
 
 The table and editor read and write the draft through ``library.rules_editor`` (the file keeps its comments);
 the checker judges each save. The "which rule" box runs the text through the app's real dispatch against the
-compiled draft (``preview.explain``) with no side effects.
+compiled draft (``preview.explain``) with no side effects: a typed text, a tap on one of the draft menu's
+buttons, or a follow / scan with a QR scene.
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from console.nav import add_nav
 from console.services import console_services
 from library.rules_editor import (MATCH_KINDS, REPLY_KINDS, RuleEdit, RuleEditError, delete_rule, rule_from_question,
                                   rule_rows, save_rule)
-from preview.explain import explain
+from preview.explain import explain, menu_buttons
 
 bp = Blueprint("rules", __name__)
 add_nav("nav.rules", "console.rules.index", roles=("marketer",), order=20,
@@ -30,6 +31,8 @@ add_nav("nav.rules", "console.rules.index", roles=("marketer",), order=20,
 RULES_FILE = "rules.yaml"
 UNMATCHED_DAYS = 30
 QUESTION_MAX = 200
+KEY_MAX = 128                 # WeChat's limit for a menu key; a QR scene is at most 64 characters
+WHICH_KINDS = ("text", "click", "subscribe", "scan")
 
 add_messages({
     "nav.rules": ("关键词规则", "Keyword rules"),
@@ -60,6 +63,19 @@ add_messages({
     "rules.draft_errors": ("草稿有错误，修正后才能试用和发布：", "The draft has errors; fix them to try it and publish:"),
     "which.title": ("哪条规则会回答？", "Which rule answers this?"),
     "which.text": ("粉丝发送的文字", "What a follower types"), "which.try": ("试一试", "Try it"),
+    "which.by_text": ("输入文字", "A typed message"), "which.by_menu": ("点击菜单按钮", "A menu tap"),
+    "which.by_event": ("扫码关注 / 扫码", "A QR code follow or scan"),
+    "which.button": ("菜单按钮", "Menu button"), "which.no_buttons": ("草稿菜单中没有点击类按钮。",
+                                                                     "The draft menu has no click buttons."),
+    "which.scene": ("二维码场景值（可留空）", "QR scene value (may be empty)"),
+    "which.subscribe": ("关注（新粉丝）", "Follow (new follower)"),
+    "which.scan": ("扫码（已关注）", "Scan (already following)"),
+    "which.menu_key": ("菜单按钮「{name}」（{button_key}）的回复", "The reply of menu button \"{name}\" ({button_key})"),
+    "which.menu_unknown": ("草稿菜单中没有按键 {button_key}：发送帮助文字", "The draft menu has no key {button_key}: the help text"),
+    "which.scene_welcome": ("二维码场景「{scene}」的欢迎语", "The welcome of QR scene \"{scene}\""),
+    "which.default_welcome": ("默认欢迎语（{message}）", "The default welcome ({message})"),
+    "which.no_scene": ("场景「{scene}」没有自己的欢迎语", "Scene \"{scene}\" has no welcome of its own"),
+    "which.flow_started": ("并开始表单「{flow}」", "and starts the form \"{flow}\""),
     "which.rule": ("关键词规则「{name}」", "Keyword rule \"{name}\""),
     "which.menu": ("菜单按钮名称「{name}」", "Menu button name \"{name}\""),
     "which.article": ("文章关键词（{name}）", "Article keyword ({name})"),
@@ -97,7 +113,8 @@ def index():
                               if name == f"rules.{row.index}" or name.startswith(f"rules.{row.index}.")
                               for i in issues] for row in rows}
     return render_template("console/pages/rules.html", rows=rows, row_issues=row_issues, state=state,
-                           unmatched=_unmatched(), file_issues=problems.get("_file", []))
+                           unmatched=_unmatched(), file_issues=problems.get("_file", []),
+                           buttons=menu_buttons(state.report.tree), scenes=sorted(state.report.tree.scenes))
 
 
 def _edit_from_form(form) -> RuleEdit:
@@ -187,10 +204,23 @@ def delete():
 @bp.post("/rules/which")
 @role_required("marketer")
 def which():
-    """htmx: the route ``text`` takes through the real dispatch against the draft."""
+    """htmx: the route a text, a menu tap or a follow/scan takes through the real dispatch against the draft."""
+    kind = request.form.get("kind") or "text"
+    if kind not in WHICH_KINDS:
+        abort(400)
     text = (request.form.get("text") or "")[:QUESTION_MAX]
+    key = (request.form.get("key") or "").strip()[:KEY_MAX]
     content, report = draft_content(console_services())
     if content is None:
         return render_template("console/pages/_which.html", route=None, errors=report.errors, text=text)
-    route = explain(live_bot(), content, text=text) if text.strip() else None
-    return render_template("console/pages/_which.html", route=route, errors=[], text=text)
+    if kind == "text":
+        route = explain(live_bot(), content, text=text) if text.strip() else None
+    elif kind == "click":
+        if not key:
+            abort(400)
+        route = explain(live_bot(), content, event="click", key=key)
+    else:       # a new follower's subscribe carries qrscene_<scene>; a follower's scan the scene itself
+        route = explain(live_bot(), content, event=kind, key=f"qrscene_{key}" if kind == "subscribe" and key else key)
+    names = content.button_names.get(key, {}) if kind == "click" else {}
+    return render_template("console/pages/_which.html", route=route, errors=[], text=text, kind=kind,
+                           asked=key, button=names.get("zh") or key)
