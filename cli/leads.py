@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from cli.services import services
 from leads import LeadStore, reconcile, retry_lead
-from leads.browse import day_range
+from leads.browse import DELIVERY_STATES, SOURCE_KINDS, day_range
 from leads.export import write_csv
 
 
@@ -31,13 +31,16 @@ def leads_group() -> None:
 @click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day (inclusive).")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="CSV file to write.")
 @click.option("--utc-offset", default=8.0, show_default=True, help="Hours from UTC the days are counted in (China: 8).")
-def export_command(start: datetime, end: datetime, out: str, utc_offset: float) -> None:
+@click.option("--delivery", type=click.Choice(DELIVERY_STATES), default=None, help="Only leads in this delivery state.")
+@click.option("--source", type=click.Choice(SOURCE_KINDS), default=None, help="Only leads from this kind of source.")
+def export_command(start: datetime, end: datetime, out: str, utc_offset: float, delivery: str | None,
+                   source: str | None) -> None:
     """Write leads created from --from to --to as CSV (UTF-8 with BOM, opens in Excel). Holds phone and email."""
     try:
         first, after, tz = day_range(start.date(), end.date(), utc_offset)
     except ValueError:
         raise click.BadParameter("--to is before --from") from None
-    count = write_csv(_store(), first, after, out, tz)
+    count = write_csv(_store(), first, after, out, tz, delivery=delivery or "", source=source or "")
     click.echo(f"{count} lead(s) written to {out}")
 
 

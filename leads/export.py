@@ -13,6 +13,7 @@ import csv
 from datetime import datetime, timezone, tzinfo
 from typing import IO, Any
 
+from leads.browse import matches
 from leads.store import Lead, LeadStore
 
 COLUMNS = ("lead_id", "revision", "created_at", "updated_at", "name", "company", "role", "phone", "email",
@@ -59,18 +60,23 @@ def row(lead: Lead, tz: tzinfo = timezone.utc) -> list[str]:
     return [_cell(v) for v in values]
 
 
-def write_rows(store: LeadStore, start: float, end: float, out: IO[str], tz: tzinfo = timezone.utc) -> int:
-    """Write the header and one row per lead created in [start, end); returns the number of leads."""
+def write_rows(store: LeadStore, start: float, end: float, out: IO[str], tz: tzinfo = timezone.utc, *,
+               delivery: str = "", source: str = "") -> int:
+    """Write the header and one row per lead created in [start, end) (of one delivery state and/or source kind
+    when given: ``leads.browse.matches``); returns the number of leads."""
     writer = csv.writer(out, dialect="excel")
     writer.writerow(header(tz))
     count = 0
     for lead in store.created_between(start, end):
+        if not matches(lead, delivery, source):
+            continue
         writer.writerow(row(lead, tz))
         count += 1
     return count
 
 
-def write_csv(store: LeadStore, start: float, end: float, path: str, tz: tzinfo = timezone.utc) -> int:
+def write_csv(store: LeadStore, start: float, end: float, path: str, tz: tzinfo = timezone.utc, *,
+              delivery: str = "", source: str = "") -> int:
     # utf-8-sig writes the BOM Excel needs to read UTF-8; newline="" lets csv write Excel's \r\n itself.
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        return write_rows(store, start, end, fh, tz)
+        return write_rows(store, start, end, fh, tz, delivery=delivery, source=source)

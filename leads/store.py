@@ -348,6 +348,33 @@ class LeadStore:
             if lead is not None and lead.state == "active":
                 yield lead
 
+    def count_created(self, start: float, end: float) -> int:
+        """How many leads the index holds for [start, end) (one ZCOUNT: erased leads leave the index)."""
+        return int(self.redis.zcount(self.k("index"), start, f"({end}"))
+
+    def ids_created(self, start: float, end: float, offset: int, count: int) -> list[str]:
+        """Ids of leads created in [start, end), newest first, ``count`` of them from ``offset`` (one ZRANGE)."""
+        return [_s(x) for x in self.redis.zrevrangebyscore(self.k("index"), f"({end}", start, start=offset,
+                                                            num=count)]
+
+    def delivery_and_source(self, lead_ids: list[str]) -> list[tuple[str, str, str]]:
+        """(state, delivery, source kind) per id, in one pipelined round trip: what the list filters on,
+        without building whole leads."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            for lead_id in lead_ids:
+                pipe.hmget(self.k("lead", lead_id), "state", "delivery", "data")
+            rows = pipe.execute()
+        out = []
+        for state, delivery, data in rows:
+            source = (json.loads(_s(data) or "{}").get("source") or {}) if data else {}
+            out.append((_s(state), _s(delivery) or PENDING, str(source.get("kind") or "unknown")))
+        return out
+
+    def leads(self, lead_ids: list[str]) -> list[Lead]:
+        """The active ones of these leads, in the given order."""
+        found = (self.get(lead_id) for lead_id in lead_ids)
+        return [lead for lead in found if lead is not None and lead.state == "active"]
+
     def created_before(self, cutoff: float, limit: int = 100) -> list[str]:
         """Ids of leads (active or not yet cleaned from the index) created before ``cutoff``, oldest first."""
         return [_s(x) for x in self.redis.zrangebyscore(self.k("index"), "-inf", f"({cutoff}", start=0, num=limit)]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import io
 
 import pytest
@@ -90,3 +91,24 @@ def test_erasure_on_request_leaves_ids_and_counts_only(console_client, store, ap
     page = admin.get("/console/leads/erasures").get_data(as_text=True)
     assert lead.lead_id in page and "console" in page and PHONE not in page and "王五" not in page
     assert app.extensions[EXTENSION].audit.entries()[0].action == "leads.erase"
+
+
+def test_list_pages_by_50_and_keeps_its_filters(console_client, store):
+    made = [_lead(store, f"o_{i}", ("menu", "scene")[i % 2], f"139000{i:05d}").lead_id for i in range(110)]
+    menu_ids = set(made[0::2])
+    sales = console_client("sales")
+    first = sales.get("/console/leads?source=menu").get_data(as_text=True)
+    rows = re.findall(r'href="/console/leads/(ld[0-9a-f]+)"', first)
+    assert len(rows) == 50 and set(rows) <= menu_ids and "共 55 条" in first and "第 1 / 2 页" in first
+    next_link = re.search(r'href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
+    assert "source=menu" in next_link and "from=" in next_link and "page=2" in next_link
+    second = sales.get(next_link).get_data(as_text=True)
+    rest = re.findall(r'href="/console/leads/(ld[0-9a-f]+)"', second)
+    assert len(rest) == 5 and set(rest) <= menu_ids and not set(rest) & set(rows) and 'rel="prev"' in second
+    export = re.search(r'href="([^"]+)" download', first).group(1).replace("&amp;", "&")
+    assert "source=menu" in export
+    lines = sales.get(export).get_data(as_text=True).lstrip("\ufeff").strip().splitlines()
+    assert len(lines) == 1 + 55                        # every match, not one page
+    assert sales.get("/console/leads?page=abc").status_code == 200
+    assert len(re.findall(r'href="/console/leads/(ld[0-9a-f]+)"', sales.get("/console/leads?page=3").get_data(
+        as_text=True))) == 10

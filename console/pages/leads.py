@@ -20,7 +20,8 @@ from console.i18n import add_messages, notify
 from console.nav import add_nav
 from console.services import console_services
 from leads import retry_lead
-from leads.browse import DELIVERY_STATES, SOURCE_KINDS, day_range, erasure_requests, find_leads, lead_story
+from leads.browse import (DELIVERY_STATES, SCAN_MAX, SOURCE_KINDS, day_range, erasure_requests, lead_story,
+                          page_of_leads)
 from leads.export import write_rows
 from leads.store import LeadStore
 from privacy.requests import UnknownLead, erase_on_request
@@ -41,6 +42,10 @@ add_messages({
     "leads.company": ("公司", "Company"), "leads.contact": ("联系方式", "Contact"), "leads.need": ("需求", "Need"),
     "leads.none": ("这个范围内没有线索。", "No leads in this range."),
     "leads.count": ("共 {n} 条", "{n} lead(s)"),
+    "leads.count_capped": ("至少 {n} 条（只筛选了最新的 {scanned} 条，请缩小日期范围）",
+                           "At least {n} lead(s) (only the newest {scanned} were filtered: narrow the dates)"),
+    "leads.pages": ("分页", "Pages"), "leads.page_of": ("第 {page} / {pages} 页", "Page {page} of {pages}"),
+    "leads.prev": ("上一页", "Previous"), "leads.next": ("下一页", "Next"),
     "leads.state.pending": ("待投递", "pending"), "leads.state.delivered": ("已投递", "delivered"),
     "leads.state.failed": ("投递失败", "failed"), "leads.state.deleted": ("已删除", "erased"),
     "leads.source.menu": ("菜单", "menu"), "leads.source.keyword": ("关键词", "keyword"),
@@ -73,17 +78,29 @@ def lead_time(timestamp: float) -> str:
     return dt.datetime.fromtimestamp(timestamp, CHINA).strftime("%Y-%m-%d %H:%M") if timestamp else ""
 
 
+def _filters() -> tuple[str, str]:
+    delivery = request.args.get("delivery", "")
+    source = request.args.get("source", "")
+    return (delivery if delivery in DELIVERY_STATES else "", source if source in SOURCE_KINDS else "")
+
+
 @bp.get("/leads")
 @role_required("sales")
 def index():
     first, last, valid = requested_range(DEFAULT_DAYS)
-    delivery = request.args.get("delivery", "")
-    source = request.args.get("source", "")
+    delivery, source = _filters()
+    try:
+        number = max(1, int(request.args.get("page") or 1))
+    except ValueError:
+        number = 1
     start, end, _ = day_range(first, last)
-    found = find_leads(_store(), start, end, delivery=delivery if delivery in DELIVERY_STATES else "",
-                       source=source if source in SOURCE_KINDS else "")
-    return render_template("console/pages/leads.html", leads=found, first=first, last=last, valid=valid,
-                           delivery=delivery, source=source, states=DELIVERY_STATES, sources=SOURCE_KINDS)
+    page = page_of_leads(_store(), start, end, delivery=delivery, source=source, page=number)
+    # Every link (pages, export) carries the same filters, so paging never drops them.
+    query = {"from": first.isoformat(), "to": last.isoformat(), "delivery": delivery, "source": source}
+    query = {k: v for k, v in query.items() if v}
+    return render_template("console/pages/leads.html", page=page, leads=page.leads, first=first, last=last,
+                           valid=valid, delivery=delivery, source=source, states=DELIVERY_STATES,
+                           sources=SOURCE_KINDS, query=query, scan_max=SCAN_MAX)
 
 
 @bp.get("/leads/export.csv")
@@ -92,11 +109,14 @@ def export():
     first, last, valid = requested_range(DEFAULT_DAYS)
     if not valid:
         abort(400)
+    delivery, source = _filters()
     start, end, tz = day_range(first, last)
     out = io.StringIO()
-    count = write_rows(_store(), start, end, out, tz)          # the rows `flask --app app leads export` writes
+    # the rows `flask --app app leads export --delivery ... --source ...` writes: every match, not one page
+    count = write_rows(_store(), start, end, out, tz, delivery=delivery, source=source)
+    filters = "".join(f", {name}={value}" for name, value in (("delivery", delivery), ("source", source)) if value)
     console_services().audit.record(current_user.name, "leads.export",
-                                    f"{count} lead(s), {first.isoformat()}..{last.isoformat()}")
+                                    f"{count} lead(s), {first.isoformat()}..{last.isoformat()}{filters}")
     name = f"leads-{first.isoformat()}-{last.isoformat()}.csv"
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
