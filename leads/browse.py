@@ -7,6 +7,7 @@ Usage::
     page = page_of_leads(store, start, end, delivery="failed", source="menu", page=2)   # 50 a page, newest first
     page.leads, page.total, page.pages
     story = lead_story(store, lead_id)          # the lead, its submissions, its audit events (ids only)
+    erasure_entries(store)                      # the audit log's erasures (privacy.requests adds their state)
 """
 from __future__ import annotations
 
@@ -124,6 +125,6 @@ def lead_story(store: LeadStore, lead_id: str) -> LeadStory | None:
     return LeadStory(lead, store.history(lead_id), events, dead)
 
 
-def erasure_requests(store: LeadStore, count: int = 200) -> list[dict[str, str]]:
+def erasure_entries(store: LeadStore, count: int = 200) -> list[dict[str, str]]:
     """Audit entries of erasures (``data.erased``): channel, how many leads, their ids, when. No personal data."""
     return [e for e in store.audit_entries(count * 5) if e.get("event") == "data.erased"][:count]

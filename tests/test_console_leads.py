@@ -9,6 +9,7 @@ import pytest
 
 from console.services import EXTENSION
 from leads.store import LeadStore
+from tests.support.processes import start_worker
 from wechat.jobs import QUEUES, get_queue
 from wechat.redis_conn import Keys
 
@@ -112,3 +113,21 @@ def test_list_pages_by_50_and_keeps_its_filters(console_client, store):
     assert sales.get("/console/leads?page=abc").status_code == 200
     assert len(re.findall(r'href="/console/leads/(ld[0-9a-f]+)"', sales.get("/console/leads?page=3").get_data(
         as_text=True))) == 10
+
+
+def test_erasure_requests_show_pending_then_done_with_counts_only(console_client, store, settings):
+    lead = _lead(store)
+    _lead(store, "o_other", "scene", "13800000002")
+    store.erase("o_nobody")                                 # a follower with no leads asked too: 0 leads, done
+    sales = console_client("sales")
+    assert sales.post(f"/console/leads/{lead.lead_id}/erase").status_code == 302
+    page = sales.get("/console/leads/erasures").get_data(as_text=True)
+    assert "处理中 1 · 失败 0 · 已完成 1" in page            # the CRM notice is queued: no worker ran yet
+    rows = re.findall(r'<tr data-state="(\w+)">(.*?)</tr>', page, re.S)
+    assert [state for state, _ in rows] == ["pending", "done"]
+    assert "销售代为提出" in rows[0][1] and lead.lead_id in rows[0][1] and "<td>1</td>" in rows[0][1]
+    assert PHONE not in page and "王五" not in page and "o_lead" not in page and "o_nobody" not in page
+    worker = start_worker(settings, burst=True)             # the real worker sends the notice (no CRM set: skipped)
+    assert worker.wait(60) == 0
+    assert "处理中 0 · 失败 0 · 已完成 2" in sales.get("/console/leads/erasures").get_data(as_text=True)
+    assert console_client("marketer").get("/console/leads/erasures").status_code == 403

@@ -7,7 +7,7 @@ from datetime import date, timezone
 import pytest
 
 import leads.browse as browse
-from leads.browse import day_range, erasure_requests, find_leads, lead_story, page_of_leads
+from leads.browse import day_range, erasure_entries, find_leads, lead_story, page_of_leads
 from leads.export import write_rows
 from leads.store import LeadStore
 from privacy.requests import UnknownLead, erase_on_request
@@ -70,7 +70,7 @@ def test_erasure_on_request_goes_through_erasure_and_notifies_the_crm(store, red
     assert erase_on_request(redis, settings, a.lead_id) == [a.lead_id]
     assert store.get(a.lead_id).state == "deleted" and store.history(a.lead_id) == []
     assert store.get(other.lead_id).state == "active"
-    request = erasure_requests(store)[0]
+    request = erasure_entries(store)[0]
     assert (request["channel"], request["leads"], request["lead_ids"]) == ("console", "1", a.lead_id)
     assert "13800138000" not in str(store.audit_entries())
     assert sum(len(get_queue(redis, settings, q)) for q in QUEUES) >= 2     # CRM notice + cached replies

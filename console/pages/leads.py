@@ -20,11 +20,11 @@ from console.i18n import add_messages, notify
 from console.nav import add_nav
 from console.services import console_services
 from leads import retry_lead
-from leads.browse import (DELIVERY_STATES, SCAN_MAX, SOURCE_KINDS, day_range, erasure_requests, lead_story,
+from leads.browse import (DELIVERY_STATES, SCAN_MAX, SOURCE_KINDS, day_range, lead_story,
                           page_of_leads)
 from leads.export import write_rows
 from leads.store import LeadStore
-from privacy.requests import UnknownLead, erase_on_request
+from privacy.requests import UnknownLead, erase_on_request, erasure_requests, request_counts
 
 bp = Blueprint("leads", __name__)
 add_nav("nav.leads", "console.leads.index", roles=("sales",), order=60,
@@ -64,7 +64,18 @@ add_messages({
     "erasures.title": ("删除请求与审计记录", "Erasure requests and audit trail"),
     "erasures.intro": ("仅记录线索 ID 和数量，不含任何个人信息。", "Ids and counts only: no personal data."),
     "erasures.channel": ("渠道", "Channel"), "erasures.leads": ("线索数", "Leads"), "erasures.ids": ("线索 ID", "Lead ids"),
-    "erasures.when": ("时间", "When"), "erasures.event": ("事件", "Event"), "erasures.none": ("暂无记录。", "Nothing yet."),
+    "erasures.when": ("时间", "When"),
+    "erasures.how": ("删除请求一提出即执行（粉丝在微信中发送“删除我的数据”、销售代为提出或超过保留期限）；"
+                     "之后还需通知 CRM 删除每条线索。“处理中”表示通知仍在排队或重试，“失败”表示通知已放弃重试。",
+                     "An erasure is carried out as soon as it is asked for (the follower's \"delete my data\" in "
+                     "WeChat, sales on request, or the retention period); then the CRM is told to forget each lead. "
+                     "\"Pending\": a notice is still queued or retrying; \"failed\": a notice gave up."),
+    "erasures.state": ("状态", "State"),
+    "erasures.state.pending": ("处理中", "pending"), "erasures.state.failed": ("失败", "failed"),
+    "erasures.state.done": ("已完成", "done"),
+    "erasures.counts": ("处理中 {pending} · 失败 {failed} · 已完成 {done}", "Pending {pending} · failed {failed} · done {done}"),
+    "erasures.channel.wechat": ("粉丝（微信）", "follower (WeChat)"), "erasures.channel.console": ("销售代为提出", "sales, on request"),
+    "erasures.channel.retention": ("超过保留期限", "retention period"), "erasures.event": ("事件", "Event"), "erasures.none": ("暂无记录。", "Nothing yet."),
 })
 
 
@@ -160,6 +171,8 @@ def erase(lead_id: str):
 @bp.get("/leads/erasures")
 @role_required("sales")
 def erasures():
-    store = _store()
-    trail = [e for e in store.audit_entries(300) if e.get("event") != "data.erased"]
-    return render_template("console/pages/erasures.html", requests=erasure_requests(store), trail=trail)
+    svc = console_services()
+    trail = [e for e in _store().audit_entries(300) if e.get("event") != "data.erased"]
+    requests = erasure_requests(svc.redis, svc.settings)
+    return render_template("console/pages/erasures.html", requests=requests, counts=request_counts(requests),
+                           trail=trail)
