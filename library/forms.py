@@ -12,6 +12,8 @@ Usage::
     form = build_form(section, bundle[section.file])          # FormField tree with current values
     result = apply_form(section, bundle[section.file], request.form)
     result.text, result.errors                                # new file text; {input name: message}
+    text = append_item(text, ("rules", 3, "reply", "random"), {"text": {"zh": "", "en": ""}})   # lists grow
+    text = remove_item(text, ("rules", 3, "reply", "random"), 0)                                # and shrink
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from ruamel.yaml.scalarstring import ScalarString
 
 from library.models import FlowFile, Localized, Scene, TemplateSpec
-from library.yaml_edit import dump, load, plain
+from library.yaml_edit import commented, dump, load, plain, trailing_comment_kept
 
 Path = tuple[Any, ...]
 LONG_TEXT = 60          # longer values (or any with a line break) get a textarea
@@ -114,7 +116,10 @@ def _describe(annotation: Any, value: Any, path: Path, label: str, description: 
             return None                               # not written: nothing to edit (add it in the file)
         data = value if isinstance(value, Mapping) else {}
         group = FormField(name, path, label, description=description or (annotation.__doc__ or "").strip())
+        one_of = (annotation.model_config.get("json_schema_extra") or {}).get("form") == "one_of" and bool(data)
         for key, info in annotation.model_fields.items():
+            if one_of and key not in data:
+                continue                              # "exactly one of" (a reply): only the key it has
             child = _describe(info.annotation, data.get(key), path + (key,), key, info.description or "",
                               info.is_required())
             if child is not None:
@@ -166,7 +171,12 @@ def _describe(annotation: Any, value: Any, path: Path, label: str, description: 
 
 def _at(data: Any, path: Path) -> Any:
     for part in path:
-        data = data.get(part) if isinstance(data, Mapping) else None
+        if isinstance(data, Mapping):
+            data = data.get(part)
+        elif isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data):
+            data = data[part]
+        else:
+            return None
     return data
 
 
@@ -256,3 +266,32 @@ def _errors(section: Section, data: Any) -> dict[str, str]:
             errors[name] = f"{errors[name]}; {message}" if name in errors else message
         return errors
     return {}
+
+
+def _list_at(data: Any, path: Path) -> list[Any]:
+    items = data
+    for part in path:
+        items = items[part]
+    if not isinstance(items, list):
+        raise ValueError(f"{input_name(path)} is not a list")
+    return items
+
+
+def append_item(text: str, path: Path, item: Any) -> str:
+    """``text`` with ``item`` added at the end of the list at ``path`` (a form's "add one")."""
+    data = load(text)
+    items = _list_at(data, path)
+    with trailing_comment_kept(items):
+        items.append(commented(item))
+    return dump(data)
+
+
+def remove_item(text: str, path: Path, index: int) -> str:
+    """``text`` without item ``index`` of the list at ``path`` (a form's "remove this one")."""
+    data = load(text)
+    items = _list_at(data, path)
+    if not 0 <= index < len(items):
+        raise ValueError(f"{input_name(path)} has no item {index}")
+    with trailing_comment_kept(items):
+        del items[index]
+    return dump(data)

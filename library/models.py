@@ -36,6 +36,9 @@ class Localized(Strict):
 class ReplySpec(Strict):
     """What to send: exactly one of these keys."""
 
+    # Generated forms (library/forms.py) show only the key a reply has, not all seven empty.
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra={"form": "one_of"})
+
     article: str | None = None
     articles: list[str] | None = None
     text: Localized | None = None

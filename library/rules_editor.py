@@ -2,8 +2,10 @@
 changed, removed) in the file's own text, comments and the other rules untouched (ruamel.yaml round trip).
 
 The rows are what a marketer edits: keywords, match kind (whole message / contains / regex), priority and the
-reply (a text in both languages, an article, several articles, a named message or a flow). A reply the table
-cannot show (``random``) is kept as it is. The content checker judges the result, like any other edit.
+reply (a text in both languages, an article, several articles, a named message, a flow, or ``random``: one of
+several such replies picked at random). A random reply's alternatives are edited with the schema-generated
+forms of ``library.forms`` (``reply_section``), which grow and shrink the list (``append_item``/``remove_item``).
+The content checker judges the result, like any other edit.
 
 Usage::
 
@@ -11,19 +13,27 @@ Usage::
     text = save_rule(bundle["rules.yaml"], RuleEdit(name="pricing", keywords=["price", "报价"], match="contains",
                                                     priority=5, reply_kind="text", text_zh="…", text_en="…"))
     text = delete_rule(text, "pricing")
+    text = save_rule(text, RuleEdit(name="hi", keywords=["hi"], reply_kind="random", random_kinds=["text", "article"]))
+    apply_form(reply_section(rule_index(text, "hi")), text, posted)      # the alternatives' values
 """
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from library.models import MatchKind
-from library.yaml_edit import dump, load, plain
+from library.forms import Section
+from library.models import MatchKind, ReplySpec
+from library.yaml_edit import commented, dump, load, plain, trailing_comment_kept
 
 MATCH_KINDS: tuple[str, ...] = get_args(MatchKind)     # exact, command, contains, regex: the schema's own list
-REPLY_KINDS = ("text", "article", "articles", "message", "flow")
+REPLY_KINDS = ("text", "article", "articles", "message", "flow", "random")
+# What one alternative of a random reply may be: the schema allows any reply, the checker refuses a flow
+# there, and a random inside a random or a hand-off picked by chance make no sense to a follower.
+RANDOM_KINDS = ("text", "article", "articles", "message")
+_BLANK: dict[str, Any] = {"text": {"zh": "", "en": ""}, "article": "", "articles": [], "message": ""}
 
 
 class RuleEditError(ValueError):
@@ -65,6 +75,32 @@ class RuleEdit:
     text_zh: str = ""
     text_en: str = ""
     target: str = ""                    # article id, message name or flow name; articles: ids, comma separated
+    random_kinds: list[str] = field(default_factory=list)   # random: the kind of each alternative, in order
+
+
+def blank_reply(kind: str) -> dict[str, Any]:
+    """An empty alternative of ``kind`` for a random reply: the form fills it, the checker judges it."""
+    if kind not in RANDOM_KINDS:
+        raise RuleEditError("random", f"an alternative is one of {', '.join(RANDOM_KINDS)}")
+    return {kind: copy.deepcopy(_BLANK[kind])}
+
+
+def reply_kind_of(reply: Any) -> str:
+    """The kind of one reply mapping (its one key), "" when it has none of the schema's."""
+    kinds = ReplySpec.model_fields
+    return next((key for key in reply if key in kinds), "") if isinstance(reply, dict) else ""
+
+
+def reply_section(index: int) -> Section:
+    """The generated form of rule ``index``'s reply (input names ``rules.<index>.reply.random.0.text.zh``)."""
+    return Section("rule_reply", "rules.yaml", ("rules", index, "reply"), ReplySpec)
+
+
+def rule_index(text: str, name: str) -> int:
+    for i, rule in enumerate(_load(text)["rules"] or []):
+        if isinstance(rule, dict) and str(rule.get("name")) == name:
+            return i
+    raise RuleEditError("name", f"rule {name!r} is no longer in the draft")
 
 
 def _load(text: str) -> Any:
@@ -110,7 +146,17 @@ def _parse_keyword(word: str) -> Any:
     return word
 
 
-def _reply(edit: RuleEdit) -> tuple[str, Any]:
+def _random(edit: RuleEdit, old: Any) -> list[Any]:
+    """The alternatives as ``random_kinds`` lists them: the rule's own where the kind is unchanged (comments and
+    quoting kept; the form then sets their values), blank ones elsewhere; none listed: the text fields as one."""
+    if not edit.random_kinds:
+        return [{"text": {"zh": edit.text_zh, "en": edit.text_en}}]
+    current = old.get("random") if isinstance(old, dict) and isinstance(old.get("random"), list) else []
+    return [current[i] if i < len(current) and reply_kind_of(current[i]) == kind else blank_reply(kind)
+            for i, kind in enumerate(edit.random_kinds)]
+
+
+def _reply(edit: RuleEdit, old: Any = None) -> tuple[str, Any]:
     if edit.reply_kind == "text":
         return "reply", {"text": {"zh": edit.text_zh, "en": edit.text_en}}
     if edit.reply_kind == "articles":
@@ -119,6 +165,12 @@ def _reply(edit: RuleEdit) -> tuple[str, Any]:
         return "reply", {edit.reply_kind: edit.target.strip()}
     if edit.reply_kind == "flow":
         return "flow", edit.target.strip()
+    if edit.reply_kind == "random":
+        alternatives = commented(_random(edit, old))
+        if isinstance(old, dict) and "random" in old and len(old) == 1:
+            old["random"] = alternatives            # the same mapping: a comment above "random:" stays
+            return "reply", old
+        return "reply", {"random": alternatives}
     raise RuleEditError("reply_kind", f"reply kind must be one of {', '.join(REPLY_KINDS)}")
 
 
@@ -137,10 +189,6 @@ def save_rule(text: str, edit: RuleEdit, original: str | None = None) -> str:
     names = [str(r.get("name")) for r in rules if isinstance(r, dict)]
     if name != original and name in names:
         raise RuleEditError("name", f"another rule is already called {name!r}")
-    keep_reply = edit.reply_kind == "random"          # a random reply is edited in the file; keep it as it is
-    if keep_reply and original is None:
-        raise RuleEditError("reply_kind", "a random reply is written in rules.yaml; pick another kind here")
-    answer_key, answer = ("", None) if keep_reply else _reply(edit)
     if original is None:
         rule = CommentedMap()
         rules.insert(0, rule)
@@ -148,16 +196,20 @@ def save_rule(text: str, edit: RuleEdit, original: str | None = None) -> str:
         rule = next((r for r in rules if isinstance(r, dict) and str(r.get("name")) == original), None)
         if rule is None:
             raise RuleEditError("name", f"rule {original!r} is no longer in the draft (someone removed it?)")
-    rule["name"] = name
-    rule["keywords"] = keywords
-    rule["match"] = edit.match
-    if edit.priority or "priority" in rule:
-        rule["priority"] = int(edit.priority)
-    if not keep_reply:
+    with trailing_comment_kept(rule):
+        answer_key, answer = _reply(edit, rule.get("reply"))
+        rule["name"] = name
+        if plain(rule.get("keywords")) != plain(keywords):     # unchanged: keep the file's own list style
+            rule["keywords"] = keywords
+        if "match" in rule or edit.match != "exact":
+            rule["match"] = edit.match
+        if edit.priority or "priority" in rule:
+            rule["priority"] = int(edit.priority)
         for key in ("reply", "flow"):
             if key in rule and key != answer_key:
                 del rule[key]
-        rule[answer_key] = answer
+        if rule.get(answer_key) is not answer:
+            rule[answer_key] = commented(answer)
     return dump(data)
 
 

@@ -124,3 +124,73 @@ def test_which_rule_refuses_bad_kinds_and_an_empty_menu_key(console_client):
     assert sales.post("/console/rules/which", data={"kind": "click", "key": "MENU_CONTACT"}, htmx=True).status_code == 403
     assert marketer.post("/console/rules/which", data={"kind": "click", "key": "MENU_CONTACT"},
                          csrf=False).status_code == 400
+
+
+def _greeting_form(page):
+    """The edit form's fields as a browser would post them (inputs, textareas, selected options)."""
+    data = {m[0]: m[1] for m in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', page)}
+    data.update({m[0]: m[1] for m in re.findall(r'<textarea[^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', page)})
+    for name, options in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected', options) or re.search(r'<option value="([^"]*)"', options)
+        data[name] = chosen.group(1)
+    data.pop("csrf_token", None)
+    return {k: v.replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&") for k, v in data.items()}
+
+
+def test_random_reply_alternatives_are_edited_added_and_removed(console_client, app):
+    marketer = console_client("marketer")
+    page = marketer.get("/console/rules/edit?name=greeting").get_data(as_text=True)
+    index = [r["name"] for r in _draft_rules(app)].index("greeting")
+    prefix = f"rules.{index}.reply.random"
+    assert f'name="{prefix}.0.text.zh"' in page and f'name="{prefix}.1.text.en"' in page
+    assert '<option value="random" selected>' in page and 'value="text,text"' in page
+    assert f'<label for="f-rules-{index}-reply-random-0-text-zh">' in page
+    before = app.extensions[EXTENSION].drafts.load()
+    data = _greeting_form(page)
+    added = marketer.post("/console/rules/edit", data={**data, "random_op": "add", "random_add_kind": "article"})
+    html = added.get_data(as_text=True)
+    assert added.status_code == 200 and f'name="{prefix}.2.article"' in html and 'value="text,text,article"' in html
+    assert app.extensions[EXTENSION].drafts.load().rev == before.rev             # nothing saved yet
+    data = _greeting_form(html)
+    data.update({f"{prefix}.0.text.zh": "您好！有什么可以帮您？", f"{prefix}.2.article": "weibo-2021"})
+    removed = marketer.post("/console/rules/edit", data={**data, "random_op": "remove:1"}).get_data(as_text=True)
+    assert f'name="{prefix}.2.article"' not in removed and f'name="{prefix}.1.article"' in removed
+    assert "您好！有什么可以帮您？" in removed and 'value="weibo-2021"' in removed
+    saved = marketer.post("/console/rules/edit", data=_greeting_form(removed))
+    assert saved.status_code == 302 and saved.location.endswith("/console/rules")
+    rule = next(r for r in _draft_rules(app) if r["name"] == "greeting")
+    assert rule["reply"]["random"][0]["text"]["zh"] == "您好！有什么可以帮您？"
+    assert rule["reply"]["random"][1] == {"article": "weibo-2021"} and len(rule["reply"]["random"]) == 2
+    text = app.extensions[EXTENSION].drafts.load().bundle["rules.yaml"]
+    assert text.index("# Small talk") > text.index("weibo-2021")              # the next rule's comment stays put
+    assert text.index("# Small talk") < text.index("name: good-morning")
+
+
+def test_an_empty_alternative_is_saved_and_shown_with_its_problem(console_client, app):
+    marketer = console_client("marketer")
+    data = _greeting_form(marketer.get("/console/rules/edit?name=greeting").get_data(as_text=True))
+    page = marketer.post("/console/rules/edit", data={**data, "random_op": "add", "random_add_kind": "text"})
+    saved = marketer.post("/console/rules/edit", data=_greeting_form(page.get_data(as_text=True)))
+    assert saved.status_code == 302 and "name=greeting" in saved.location
+    index = [r["name"] for r in _draft_rules(app)].index("greeting")
+    shown = marketer.get(saved.location).get_data(as_text=True)
+    assert f'id="f-rules-{index}-reply-random-2-text-zh-issues"' in shown and 'aria-invalid="true"' in shown
+
+
+def test_a_new_rule_can_start_random_and_bad_operations_are_refused(console_client, app):
+    marketer = console_client("marketer")
+    rev = form_rev(marketer.get("/console/rules/edit").get_data(as_text=True))
+    new = {"rev": rev, "name": "coin", "keywords": "coin", "match": "exact", "reply_kind": "random",
+           "text_zh": "正面", "text_en": "Heads"}
+    assert marketer.post("/console/rules/edit", data=new).status_code == 302
+    assert _draft_rules(app)[0]["reply"] == {"random": [{"text": {"zh": "正面", "en": "Heads"}}]}
+    data = _greeting_form(marketer.get("/console/rules/edit?name=greeting").get_data(as_text=True))
+    assert marketer.post("/console/rules/edit", data={**data, "random_op": "explode"}).status_code == 400
+    bad_kind = marketer.post("/console/rules/edit", data={**data, "random_op": "add", "random_add_kind": "flow"})
+    assert bad_kind.status_code == 400 and 'id="random-issues"' in bad_kind.get_data(as_text=True)
+    assert marketer.post("/console/rules/edit", data={**data, "random_op": "remove:9"}).status_code == 400
+    before = app.extensions[EXTENSION].drafts.load().rev
+    assert marketer.post("/console/rules/edit", data={**data, "random_op": "add", "random_add_kind": "text"},
+                         csrf=False).status_code == 400
+    assert console_client("sales").post("/console/rules/edit", data=data).status_code == 403
+    assert app.extensions[EXTENSION].drafts.load().rev == before

@@ -21,8 +21,10 @@ from console.fields import issues_by_field
 from console.i18n import add_messages, notify
 from console.nav import add_nav
 from console.services import console_services
-from library.rules_editor import (MATCH_KINDS, REPLY_KINDS, RuleEdit, RuleEditError, delete_rule, rule_from_question,
-                                  rule_rows, save_rule)
+from library.forms import append_item, apply_form, build_form, remove_item
+from library.rules_editor import (MATCH_KINDS, RANDOM_KINDS, REPLY_KINDS, RuleEdit, RuleEditError, blank_reply,
+                                  delete_rule, reply_kind_of, reply_section, rule_from_question, rule_index, rule_rows,
+                                  save_rule)
 from preview.explain import explain, menu_buttons
 
 bp = Blueprint("rules", __name__)
@@ -52,7 +54,20 @@ add_messages({
     "rules.reply_kind": ("回复类型", "Reply kind"),
     "rules.kind.text": ("文字", "Text"), "rules.kind.article": ("一篇文章", "One article"),
     "rules.kind.articles": ("多篇文章", "Several articles"), "rules.kind.message": ("消息模板", "Named message"),
-    "rules.kind.flow": ("表单流程", "Flow"), "rules.kind.random": ("随机（请在文件中编辑）", "Random (edit in the file)"),
+    "rules.kind.flow": ("表单流程", "Flow"),
+    "rules.kind.random": ("随机（从几条回复中随机选一条）", "Random (one of several replies, picked at random)"),
+    "rules.random.title": ("随机回复的备选项", "The random reply's alternatives"),
+    "rules.random.help": ("粉丝每次随机收到其中一条。可以增加、删除和修改备选项；保存后由检查器核对。",
+                          "A follower gets one of these, picked at random. Add, remove and edit them; the checker "
+                          "judges the result when you save."),
+    "rules.random.one": ("备选 {n}", "Alternative {n}"),
+    "rules.random.remove": ("删除备选 {n}", "Remove alternative {n}"),
+    "rules.random.add_kind": ("新备选项的类型", "Kind of the new alternative"),
+    "rules.random.add": ("增加备选项", "Add an alternative"),
+    "rules.random.text_note": ("下面的文字与目标只在回复类型不是“随机”时使用。",
+                               "The texts and target below are used only when the reply kind is not random."),
+    "rules.saved_with_errors": ("规则「{name}」已保存到草稿，但有错误需要修正（见字段旁）",
+                                "Rule \"{name}\" saved to the draft, with errors to fix (next to each field)"),
     "rules.text_zh": ("中文回复", "Reply (Chinese)"), "rules.text_en": ("英文回复", "Reply (English)"),
     "rules.target": ("文章 ID / 消息名 / 流程名（多篇文章用逗号分隔）",
                      "Article id / message name / flow name (several articles: comma separated)"),
@@ -122,19 +137,72 @@ def _edit_from_form(form) -> RuleEdit:
         priority = int(form.get("priority") or 0)
     except ValueError:
         raise RuleEditError("priority", "priority must be a whole number") from None
+    kinds = [k.strip() for k in (form.get("random_kinds") or "").split(",") if k.strip()]
     return RuleEdit(name=form.get("name", ""), keywords=form.get("keywords", "").splitlines(),
                     match=form.get("match", "exact"), priority=priority, reply_kind=form.get("reply_kind", "text"),
-                    text_zh=form.get("text_zh", ""), text_en=form.get("text_en", ""), target=form.get("target", ""))
+                    text_zh=form.get("text_zh", ""), text_en=form.get("text_en", ""), target=form.get("target", ""),
+                    random_kinds=kinds)
 
 
 def _form_of(row) -> dict[str, str]:
     reply = row.reply.get(row.reply_kind)
-    text = reply if row.reply_kind == "text" and isinstance(reply, dict) else {}
+    alternatives = reply if row.reply_kind == "random" and isinstance(reply, list) else []
+    first_text = next((a["text"] for a in alternatives if reply_kind_of(a) == "text" and isinstance(a["text"], dict)),
+                      {})
+    text = reply if row.reply_kind == "text" and isinstance(reply, dict) else first_text
     target = ", ".join(reply) if isinstance(reply, list) and row.reply_kind == "articles" else (
         "" if isinstance(reply, (dict, list)) or reply is None else str(reply))
     return {"name": row.name, "keywords": "\n".join(row.keywords), "match": row.match, "priority": str(row.priority),
             "reply_kind": row.reply_kind, "text_zh": text.get("zh", ""), "text_en": text.get("en", ""),
             "target": target, "original": row.name}
+
+
+def _alternatives(text: str, name: str):
+    """The random reply's alternatives of rule ``name`` in ``text`` as generated form groups, with their kinds."""
+    try:
+        section = reply_section(rule_index(text, name))
+    except RuleEditError:
+        return None, []
+    form = build_form(section, text)
+    group = next((c for c in form.children if c.path[-1] == "random"), None)
+    if group is None:
+        return None, []
+    return group.children, [reply_kind_of({c.path[-1]: None for c in alt.children}) for alt in group.children]
+
+
+def _render_edit(form: dict, rev: int, text: str, *, error=None, issues=None, status: int = 200):
+    name = (form.get("name") or "").strip() if form.get("reply_kind") == "random" else ""
+    alternatives, kinds = _alternatives(text, name) if name else (None, [])
+    return render_template("console/pages/rule_edit.html", form=form, rev=rev, error=error, kinds=MATCH_KINDS,
+                           reply_kinds=REPLY_KINDS, random_kinds=RANDOM_KINDS, alternatives=alternatives,
+                           alternative_kinds=kinds, issues=issues or {}), status
+
+
+def _with_alternatives(text: str, edit: RuleEdit, posted) -> str:
+    """``text`` with the random alternatives' values as posted (the generated form of the rule's reply)."""
+    if edit.reply_kind != "random" or not edit.random_kinds:
+        return text
+    return apply_form(reply_section(rule_index(text, edit.name.strip())), text, posted).text
+
+
+def _random_op(text: str, edit: RuleEdit, op: str, add_kind: str) -> str:
+    """Add or remove one alternative (``add`` / ``remove:<n>``) in ``text``; nothing is saved."""
+    path = reply_section(rule_index(text, edit.name.strip())).path + ("random",)
+    try:
+        if op == "add":
+            return append_item(text, path, blank_reply(add_kind))
+        return remove_item(text, path, int(op.removeprefix("remove:")))
+    except ValueError as exc:
+        raise RuleEditError("random", str(exc)) from None
+
+
+def _rule_issues(report, text: str, name: str) -> dict[str, list]:
+    try:
+        prefix = f"rules.{rule_index(text, name)}"
+    except RuleEditError:
+        return {}
+    return {field: found for field, found in issues_by_field(report, RULES_FILE).items()
+            if field == prefix or field.startswith(prefix + ".")}
 
 
 @bp.route("/rules/edit", methods=["GET", "POST"])
@@ -143,41 +211,50 @@ def edit():
     svc = console_services()
     state = draft_state(svc)
     text = state.draft.bundle.get(RULES_FILE, "")
-    error, status = None, 200
     if request.method == "POST":
         form = request.form.to_dict()
         original = form.get("original") or None
+        op = form.get("random_op", "")
         try:
             rev = int(form.get("rev", ""))
         except ValueError:
             abort(400)
+        if op and op != "add" and not op.startswith("remove:"):
+            abort(400)
+        new_text = text
         try:
-            new_text = save_rule(text, _edit_from_form(request.form), original)
+            rule = _edit_from_form(request.form)
+            new_text = _with_alternatives(save_rule(text, rule, original), rule, request.form)
+            if op:          # add or remove an alternative: shown, saved with the rest on "save"
+                if rev != state.draft.rev:
+                    raise StaleDraft(svc.drafts.load())
+                new_text = _random_op(new_text, rule, op, form.get("random_add_kind", ""))
+                form["reply_kind"] = "random"
+                return _render_edit(form, rev, new_text)
             state = save_changes(svc, {RULES_FILE: new_text}, rev=rev, author=current_user.name)
         except RuleEditError as exc:
-            error, status = (exc.field, str(exc)), 400
+            return _render_edit(form, rev, text, error=(exc.field, str(exc)), status=400)
         except StaleDraft:
-            notify("error", "rules.stale")
-            return render_template("console/pages/rule_edit.html", form=form, rev=svc.drafts.load().rev,
-                                   error=None, kinds=MATCH_KINDS, reply_kinds=REPLY_KINDS), 409
-        else:
-            notify("ok", "rules.saved", name=form.get("name", ""))
-            return redirect(url_for("console.rules.index"))
-        return render_template("console/pages/rule_edit.html", form=form, rev=rev, error=error, kinds=MATCH_KINDS,
-                               reply_kinds=REPLY_KINDS), status
+            notify("error", "rules.stale")      # the submitted values stay on screen, alternatives included
+            return _render_edit(form, svc.drafts.load().rev, new_text, status=409)
+        name = rule.name.strip()
+        if any(i.is_error for found in _rule_issues(state.report, new_text, name).values() for i in found):
+            notify("error", "rules.saved_with_errors", name=name)
+            return redirect(url_for("console.rules.edit", name=name))
+        notify("ok", "rules.saved", name=form.get("name", ""))
+        return redirect(url_for("console.rules.index"))
     name = request.args.get("name")
     if name:
         row = next((r for r in rule_rows(text) if r.name == name), None)
         if row is None:
             abort(404)
         form = _form_of(row)
-    else:
-        question = (request.args.get("q") or "")[:QUESTION_MAX]
-        new = rule_from_question(question) if question.strip() else RuleEdit("", [])
-        form = {"name": new.name, "keywords": "\n".join(new.keywords), "match": new.match, "priority": "0",
-                "reply_kind": "text", "text_zh": "", "text_en": "", "target": "", "original": ""}
-    return render_template("console/pages/rule_edit.html", form=form, rev=state.draft.rev, error=None,
-                           kinds=MATCH_KINDS, reply_kinds=REPLY_KINDS)
+        return _render_edit(form, state.draft.rev, text, issues=_rule_issues(state.report, text, name))
+    question = (request.args.get("q") or "")[:QUESTION_MAX]
+    new = rule_from_question(question) if question.strip() else RuleEdit("", [])
+    form = {"name": new.name, "keywords": "\n".join(new.keywords), "match": new.match, "priority": "0",
+            "reply_kind": "text", "text_zh": "", "text_en": "", "target": "", "original": ""}
+    return _render_edit(form, state.draft.rev, text)
 
 
 @bp.post("/rules/delete")
