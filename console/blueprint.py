@@ -17,6 +17,7 @@ from flask_wtf.csrf import CSRFError
 from console.auth import before_console_request
 from console.fields import issue_url
 from console.i18n import current_lang, t
+from console.issue_text import issue_hint, issue_message
 from console.nav import nav_for
 
 NAME = "console"
@@ -40,12 +41,15 @@ def create_blueprint() -> Blueprint:
         bp.register_blueprint(page)
 
     @bp.app_template_global("t")
-    def _t(key: str, **values: Any) -> str:
+    def _t(key: str, /, **values: Any) -> str:
         return t(key, **values)
 
     @bp.app_template_global("issue_url")
     def _issue_url(report: Any, issue: Any) -> str | None:
         return issue_url(report, issue)
+
+    bp.add_app_template_global(issue_message, "issue_message")     # a checker problem in the reader's language
+    bp.add_app_template_global(issue_hint, "issue_hint")
 
     @bp.app_template_global("console_nav")
     def _nav(user: Any) -> list[Any]:

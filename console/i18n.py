@@ -24,7 +24,7 @@ def current_lang() -> str:
     return getattr(g, "lang", DEFAULT_LANG) if has_request_context() else DEFAULT_LANG
 
 
-def t(key: str, **values: object) -> str:
+def t(key: str, /, **values: object) -> str:
     entry = _CATALOGUE.get(key)
     if entry is None:
         return key

@@ -93,9 +93,8 @@ class _Checker:
             self.check_article_ref(spec.article, file, self.tree.line(file, path + ("article",)))
         if spec.articles is not None:
             if len(spec.articles) > NEWS_ARTICLES_OTHER:
-                self.tree.error(file, self.tree.line(file, path + ("articles",)),
-                                f"{len(spec.articles)} articles, but a news reply holds at most {NEWS_ARTICLES_OTHER}",
-                                "split them across several rules or menu buttons")
+                self.tree.error(file, self.tree.line(file, path + ("articles",)), "reply.too_many_articles",
+                                count=len(spec.articles), limit=NEWS_ARTICLES_OTHER)
             for k, article_id in enumerate(spec.articles):
                 self.check_article_ref(article_id, file, self.tree.line(file, path + ("articles", k)))
         if spec.text is not None:
@@ -104,11 +103,11 @@ class _Checker:
         if (spec.message is not None and spec.message not in self.tree.messages
                 and not self.message_reported(spec.message)):
             known = sorted(self.tree.messages)[:8]
-            self.tree.error(file, line, f"unknown message {spec.message!r}",
-                            f"add it to {MESSAGES_FILE}" + (f" or use one of: {', '.join(known)}" if known else ""))
+            self.tree.error(file, line, "reply.unknown_message" if known else "reply.unknown_message_none",
+                            name=spec.message, file=MESSAGES_FILE, known=", ".join(known))
         if spec.flow is not None:
             if in_random:
-                self.tree.error(file, line, "a random reply cannot start a flow", "move the flow to its own rule")
+                self.tree.error(file, line, "reply.flow_in_random")
             self.check_flow_ref(spec.flow, file, self.tree.line(file, path + ("flow",)))
         for k, option in enumerate(spec.random or ()):
             self.check_reply(option, file, path + ("random", k), in_random=True)
@@ -119,7 +118,7 @@ class _Checker:
         if item.reply is not None:
             self.check_reply(item.reply, file, path + ("reply",))
         if item.flow is not None and item.reply is not None:
-            self.tree.error(file, self.tree.line(file, path), "both reply and flow given", "keep one of them")
+            self.tree.error(file, self.tree.line(file, path), "reply.both_reply_and_flow")
 
     def message_reported(self, name: str) -> bool:
         """True when ``name`` fails because messages.yaml (or that message in it) is broken: said there already."""
@@ -134,23 +133,21 @@ class _Checker:
         self.reached.add(article_id)
         if article_id not in self.tree.articles and not self.article_file_exists(article_id):
             close = [a for a in self.tree.articles if article_id.split("-")[0] in a][:3]
-            self.tree.error(file, line, f"unknown article {article_id!r}",
-                            f"did you mean {', '.join(close)}?" if close
-                            else "an article id is its file name without .md")
+            self.tree.error(file, line, "reply.unknown_article" if close else "reply.unknown_article_none",
+                            id=article_id, close=", ".join(close))
 
     def check_flow_ref(self, name: str, file: str, line: int) -> None:
         if name in self.tree.flow_files and name not in self.tree.flows:
             return          # the flow file has errors of its own: reported there, once
         if name not in self.tree.flows:
-            self.tree.error(file, line, f"unknown flow {name!r}", f"add content/flows/{name}.yaml")
+            self.tree.error(file, line, "reply.unknown_flow", name=name)
         elif not FLOW_NAME.match(name):
-            self.tree.error(file, line, f"bad flow name {name!r}", "use lowercase letters, digits, - and _")
+            self.tree.error(file, line, "reply.bad_flow_name", name=name)
 
     def check_text(self, text: str, file: str, line: int) -> None:
         size = _nbytes(text)
         if size > TEXT_BYTES:
-            self.tree.error(file, line, f"text is {size} bytes; WeChat shows at most {TEXT_BYTES} (UTF-8)",
-                            "shorten it (a Chinese character is 3 bytes) or send an article instead")
+            self.tree.error(file, line, "text.too_long", size=size, limit=TEXT_BYTES)
 
     # -- articles ------------------------------------------------------------------------------
     def check_articles(self) -> None:
@@ -158,30 +155,24 @@ class _Checker:
         for article_id, variants in sorted(self.tree.articles.items()):
             for lang, other in (("en", "zh"), ("zh", "en")):
                 if lang in variants and other not in variants and not self.article_file_exists(article_id, other):
-                    self.tree.error(variants[lang].file, 1,
-                                    f"missing language variant: no articles/{other}/{article_id}.md",
-                                    "every article exists in both en and zh with the same id")
+                    self.tree.error(variants[lang].file, 1, "article.missing_language", other=other, id=article_id)
             for lang, art in sorted(variants.items()):
                 front, doc = art.front, art.doc
                 if len(front.title) > TITLE_MAX[lang]:
-                    self.tree.error(art.file, doc.line(("title",)),
-                                    f"title is {len(front.title)} characters; at most {TITLE_MAX[lang]} for {lang}",
-                                    "WeChat cuts long titles on the news card")
+                    self.tree.error(art.file, doc.line(("title",)), "article.title_too_long",
+                                    length=len(front.title), limit=TITLE_MAX[lang], lang=lang)
                 if len(front.summary) > SUMMARY_MAX[lang]:
-                    self.tree.error(art.file, doc.line(("summary",)),
-                                    f"summary is {len(front.summary)} characters; "
-                                    f"at most {SUMMARY_MAX[lang]} for {lang}")
+                    self.tree.error(art.file, doc.line(("summary",)), "article.summary_too_long",
+                                    length=len(front.summary), limit=SUMMARY_MAX[lang], lang=lang)
                 if not 4 <= len(front.keywords) <= 10:
-                    self.tree.warn(art.file, doc.line(("keywords",)),
-                                   f"{len(front.keywords)} keywords; 4-10 help followers find the article")
+                    self.tree.warn(art.file, doc.line(("keywords",)), "article.keyword_count",
+                                   count=len(front.keywords))
                 for k, keyword in enumerate(front.keywords):
                     key = exact_form(keyword)
                     owner = owners.get(key)
                     if owner and owner[0] != article_id:
-                        self.tree.error(art.file, doc.line(("keywords", k)),
-                                        f"keyword {keyword!r} is also used by article {owner[0]!r} "
-                                        f"({owner[1]}:{owner[2]})",
-                                        "each keyword may lead to one article only")
+                        self.tree.error(art.file, doc.line(("keywords", k)), "article.keyword_taken",
+                                        keyword=keyword, other=owner[0], other_file=owner[1], other_line=owner[2])
                     else:
                         owners.setdefault(key, (article_id, art.file, doc.line(("keywords", k))))
             if "en" in variants and "zh" in variants:
@@ -189,8 +180,7 @@ class _Checker:
                 for name in ("image", "tags", "date", "keywords"):
                     if getattr(en, name) != getattr(zh, name):
                         self.tree.warn(variants["zh"].file, variants["zh"].doc.line((name,)),
-                                       f"{name} differs from articles/en/{article_id}.md",
-                                       "keep image, tags, date and keywords identical in both languages")
+                                       "article.variants_differ", field=name, id=article_id)
 
     # -- messages ------------------------------------------------------------------------------
     def check_messages(self) -> None:
@@ -198,8 +188,7 @@ class _Checker:
             return
         for name in self.needs.messages:
             if name not in self.tree.messages and name not in (self.tree.data.get(MESSAGES_FILE) or {}):
-                self.tree.error(MESSAGES_FILE, 1, f"missing message {name!r}",
-                                "the bot asks for it by name; add it with zh and en variants")
+                self.tree.error(MESSAGES_FILE, 1, "messages.missing", name=name)
         # Unless the account declared its messages, what the code fills in is unknown: check the braces only.
         account_known = bool(self.needs.messages)
         for name, variants in self.tree.messages.items():
@@ -221,23 +210,20 @@ class _Checker:
             path = ("rules", i)
             line = self.tree.line(RULES_FILE, path)
             if rule.name in names:
-                self.tree.error(RULES_FILE, self.tree.line(RULES_FILE, path + ("name",)),
-                                f"rule name {rule.name!r} is also used at line {names[rule.name]}",
-                                "names label rule hits in analytics; make them unique")
+                self.tree.error(RULES_FILE, self.tree.line(RULES_FILE, path + ("name",)), "rule.duplicate_name",
+                                name=rule.name, other_line=names[rule.name])
             names.setdefault(rule.name, line)
             for k, (kind, keyword) in enumerate(rule.keyword_items()):
                 kline = self.tree.line(RULES_FILE, path + ("keywords", k))
                 key = (kind, exact_form(keyword) if kind in ("exact", "command") else normalize(keyword) if kind == "contains"
                        else keyword)
                 if not key[1]:
-                    self.tree.error(RULES_FILE, kline, "empty keyword")
+                    self.tree.error(RULES_FILE, kline, "rule.empty_keyword")
                     continue
                 if key in seen:
                     other_rule, other_line = seen[key]
-                    self.tree.error(RULES_FILE, kline,
-                                    f"duplicate keyword {keyword!r} ({kind}): "
-                                    f"also in rule {other_rule!r} at line {other_line}",
-                                    "a keyword may belong to one rule only; remove one or merge the rules")
+                    self.tree.error(RULES_FILE, kline, "rule.duplicate_keyword", keyword=keyword, kind=kind,
+                                    other=other_rule, other_line=other_line)
                 else:
                     seen[key] = (rule.name, kline)
                 if kind == "regex":
@@ -249,12 +235,10 @@ class _Checker:
             risk = backtracking_risk(pattern)
             re.compile(pattern)
         except re.error as exc:
-            self.tree.error(RULES_FILE, line, f"regex {pattern!r} does not compile: {exc}",
-                            "escape special characters such as ( ) [ ] ? + * with a backslash")
+            self.tree.error(RULES_FILE, line, "rule.regex_invalid", pattern=pattern, problem=str(exc))
             return
         if risk:
-            self.tree.error(RULES_FILE, line, f"regex {pattern!r} could backtrack catastrophically: {risk}",
-                            "remove the nested repeat, e.g. write (ab)+ instead of (a+b?)+, or use contains")
+            self.tree.error(RULES_FILE, line, "rule.regex_backtracking", pattern=pattern, problem=risk)
 
     # -- menu ----------------------------------------------------------------------------------
     def check_menu(self) -> None:
@@ -262,9 +246,8 @@ class _Checker:
             return
         f = MENU_FILE
         if self.tree.menu_size > MENU_TOP_BUTTONS:
-            self.tree.error(f, self.tree.line(f, ("buttons", MENU_TOP_BUTTONS)),
-                            f"{self.tree.menu_size} top-level buttons; WeChat allows {MENU_TOP_BUTTONS}",
-                            "group buttons under sub_buttons")
+            self.tree.error(f, self.tree.line(f, ("buttons", MENU_TOP_BUTTONS)), "menu.too_many_buttons",
+                            count=self.tree.menu_size, limit=MENU_TOP_BUTTONS)
         keys: dict[str, int] = {}
         for i, button in self.tree.menu:
             path = ("buttons", i)
@@ -272,17 +255,15 @@ class _Checker:
             if button.sub_buttons:
                 if len(button.sub_buttons) > MENU_SUB_BUTTONS:
                     self.tree.error(f, self.tree.line(f, path + ("sub_buttons", MENU_SUB_BUTTONS)),
-                                    f"{len(button.sub_buttons)} sub-buttons; WeChat allows {MENU_SUB_BUTTONS}",
-                                    "move some to another top-level button")
+                                    "menu.too_many_sub_buttons", count=len(button.sub_buttons), limit=MENU_SUB_BUTTONS)
                 for field_name in ("type", "key", "url", "reply", "flow"):
                     if getattr(button, field_name) is not None:
-                        self.tree.error(f, self.tree.line(f, path + (field_name,)),
-                                        f"a button with sub_buttons cannot have {field_name!r}",
-                                        "WeChat only opens the sub-menu; put it on a sub-button")
+                        self.tree.error(f, self.tree.line(f, path + (field_name,)), "menu.group_with_action",
+                                        field=field_name)
                 for j, sub in enumerate(button.sub_buttons):
                     if sub.sub_buttons:
                         self.tree.error(f, self.tree.line(f, path + ("sub_buttons", j, "sub_buttons")),
-                                        "sub-buttons cannot have sub-buttons", "WeChat menus are two levels deep")
+                                        "menu.nested_sub_buttons")
                     self.check_button_name(sub, path + ("sub_buttons", j), MENU_SUB_NAME_BYTES)
                     self.check_leaf(sub, path + ("sub_buttons", j), keys)
             else:
@@ -292,51 +273,46 @@ class _Checker:
         for lang in ("zh", "en"):
             name = button.name.get(lang)
             if _nbytes(name) > limit:
-                self.tree.error(MENU_FILE, self.tree.line(MENU_FILE, path + ("name", lang)),
-                                f"button name {name!r} is {_nbytes(name)} bytes; WeChat allows {limit}",
-                                "a Chinese character is 3 bytes; shorten the name")
+                self.tree.error(MENU_FILE, self.tree.line(MENU_FILE, path + ("name", lang)), "menu.name_too_long",
+                                name=name, size=_nbytes(name), limit=limit)
 
     def check_leaf(self, button: Button, path: tuple[Any, ...], keys: dict[str, int]) -> None:
         f = MENU_FILE
         line = self.tree.line(f, path)
         if button.type is None:
-            self.tree.error(f, line, "button needs a type (click, view, ...) or sub_buttons",
-                            "most buttons are type: click")
+            self.tree.error(f, line, "menu.no_type")
             return
         if button.type == "view" or button.type == "miniprogram":
             if not button.url:
-                self.tree.error(f, line, f"a {button.type} button needs a url")
+                self.tree.error(f, line, "menu.needs_url", type=button.type)
             elif not button.url.startswith(("https://", "http://")) or _nbytes(button.url) > MENU_URL_BYTES:
-                self.tree.error(f, self.tree.line(f, path + ("url",)),
-                                f"url must be http(s) and at most {MENU_URL_BYTES} bytes")
+                self.tree.error(f, self.tree.line(f, path + ("url",)), "menu.bad_url", limit=MENU_URL_BYTES)
         if button.type == "miniprogram" and not (button.appid and button.pagepath):
-            self.tree.error(f, line, "a miniprogram button needs appid and pagepath")
+            self.tree.error(f, line, "menu.miniprogram_fields")
         if button.type in ("view", "miniprogram"):
             if button.action is not None:
-                self.tree.warn(f, line, f"a {button.type} button opens a page; its reply/flow is never used")
+                self.tree.warn(f, line, "menu.page_reply_unused", type=button.type)
             return
         if button.type in ("media_id", "view_limited") and not button.media_id:
-            self.tree.error(f, line, f"a {button.type} button needs media_id")
+            self.tree.error(f, line, "menu.needs_media_id", type=button.type)
             return
         if button.type in ("article_id", "article_view_limited") and not button.article_id:
-            self.tree.error(f, line, f"a {button.type} button needs article_id")
+            self.tree.error(f, line, "menu.needs_article_id", type=button.type)
             return
         if button.key is None:
             if button.type not in ("media_id", "view_limited", "article_id", "article_view_limited"):
-                self.tree.error(f, line, f"a {button.type} button needs a key", "e.g. key: MENU_KOL")
+                self.tree.error(f, line, "menu.needs_key", type=button.type)
             return
         kline = self.tree.line(f, path + ("key",))
         if _nbytes(button.key) > MENU_KEY_BYTES:
-            self.tree.error(f, kline, f"key is {_nbytes(button.key)} bytes; WeChat allows {MENU_KEY_BYTES}")
+            self.tree.error(f, kline, "menu.key_too_long", size=_nbytes(button.key), limit=MENU_KEY_BYTES)
         if not MENU_KEY.match(button.key):
-            self.tree.warn(f, kline, f"key {button.key!r} is not MENU_UPPER_SNAKE", "e.g. MENU_KOL")
+            self.tree.warn(f, kline, "menu.key_style", key=button.key)
         if button.key in keys:
-            self.tree.error(f, kline, f"key {button.key!r} is also used at line {keys[button.key]}",
-                            "each button needs its own key")
+            self.tree.error(f, kline, "menu.duplicate_key", key=button.key, other_line=keys[button.key])
         keys.setdefault(button.key, kline)
         if button.type == "click" and button.action is None:
-            self.tree.error(f, line, f"click button {button.key!r} has no reply or flow",
-                            "add reply: {article: <id>} or flow: lead")
+            self.tree.error(f, line, "menu.click_without_reply", key=button.key)
         self.check_routed(button, f, path)
 
     # -- scenes and reachability -----------------------------------------------------------------
@@ -344,9 +320,8 @@ class _Checker:
         for name, scene in self.tree.scenes.items():
             path = ("scenes", name)
             if not 1 <= len(str(name)) <= QR_SCENE_CHARS:
-                self.tree.error(MESSAGES_FILE, self.tree.line(MESSAGES_FILE, path),
-                                f"scene {name!r} is longer than {QR_SCENE_CHARS} characters",
-                                "WeChat scene strings are 1-64")
+                self.tree.error(MESSAGES_FILE, self.tree.line(MESSAGES_FILE, path), "scene.name_too_long",
+                                name=name, limit=QR_SCENE_CHARS)
             if scene.welcome is not None:
                 for lang in ("zh", "en"):
                     self.check_text(scene.welcome.get(lang), MESSAGES_FILE,
@@ -366,17 +341,15 @@ class _Checker:
                 path = (group, i)
                 line = self.tree.line(SYNONYMS_FILE, path + ("id",))
                 if entry.id in ids:
-                    self.tree.error(SYNONYMS_FILE, line, f"id {entry.id!r} is also used at line {ids[entry.id]}",
-                                    "merge the two entries' variants into one")
+                    self.tree.error(SYNONYMS_FILE, line, "synonym.duplicate_id", id=entry.id, other_line=ids[entry.id])
                 ids.setdefault(entry.id, line)
                 for k, variant in enumerate((entry.id, *entry.variants)):
                     key = normalize(variant)
                     vline = line if k == 0 else self.tree.line(SYNONYMS_FILE, path + ("variants", k - 1))
                     owner = seen.get(key)
                     if owner is not None and owner[0] != entry.id:
-                        self.tree.error(SYNONYMS_FILE, vline,
-                                        f"variant {variant!r} is also listed under {owner[0]!r} (line {owner[1]})",
-                                        "a variant may stand for one thing only; keep it in one entry")
+                        self.tree.error(SYNONYMS_FILE, vline, "synonym.duplicate_variant", variant=variant,
+                                        other=owner[0], other_line=owner[1])
                     seen.setdefault(key, (entry.id, vline))
 
     def check_dead_articles(self) -> None:
@@ -384,7 +357,5 @@ class _Checker:
             has_keywords = any(v.front.keywords for v in variants.values())
             if article_id not in self.reached and not has_keywords:
                 art = next(iter(variants.values()))
-                self.tree.warn(art.file, 1,
-                               f"article {article_id!r} is not reached by any rule, menu button or keyword",
-                               "followers can only find it by search; add keywords or a rule")
+                self.tree.warn(art.file, 1, "article.unreached", id=article_id)
 

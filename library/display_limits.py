@@ -62,9 +62,7 @@ def _check_choice_labels(tree: Tree) -> None:
                 for lang, label in choice.labels.items():
                     if len(label) > TEMPLATE_FIELD_CHARS:
                         tree.warn(file, tree.line(file, ("steps", step_name, "choices", i, lang)),
-                                  f"choice label {label!r} is {len(label)} characters; a template message field "
-                                  f"shows at most {TEMPLATE_FIELD_CHARS}, so sales alerts and confirmations cut it",
-                                  f"shorten it to {TEMPLATE_FIELD_CHARS} characters or fewer; the id stays the same")
+                                  "display.choice_label", label=label, length=len(label), limit=TEMPLATE_FIELD_CHARS)
 
 
 def _check_articles(tree: Tree) -> None:
@@ -72,35 +70,28 @@ def _check_articles(tree: Tree) -> None:
         for lang, art in variants.items():
             title = display_width(art.front.title, lang)
             if title > TITLE_SHOWN[lang]:
-                tree.warn(art.file, art.doc.line(("title",)),
-                          f"title is {_size(title, lang)}; a phone shows about {TITLE_SHOWN[lang]} "
-                          "(two lines of a news card) before cutting it",
-                          "shorten the title: a menu tap lists several cards, each title in two lines beside "
-                          "a thumbnail")
+                tree.warn(art.file, art.doc.line(("title",)), "display.title", size=_size(title, lang),
+                          width=f"{title:g}", lang=lang, shown=TITLE_SHOWN[lang])
             summary = display_width(art.front.summary, lang)
             if summary > SUMMARY_SHOWN[lang]:
-                tree.warn(art.file, art.doc.line(("summary",)),
-                          f"summary is {_size(summary, lang)}; a phone shows about {SUMMARY_SHOWN[lang]} "
-                          "(three lines under the card's title) before cutting it",
-                          "keep one short sentence; the article itself carries the detail")
+                tree.warn(art.file, art.doc.line(("summary",)), "display.summary", size=_size(summary, lang),
+                          width=f"{summary:g}", lang=lang, shown=SUMMARY_SHOWN[lang])
 
 
 def _check_menu(tree: Tree) -> None:
     for i, button in tree.menu or ():
-        _check_name(tree, button, ("buttons", i), TOP_BUTTON_SHOWN, "top-level button")
+        _check_name(tree, button, ("buttons", i), TOP_BUTTON_SHOWN, "display.button_top")
         for j, sub in enumerate(button.sub_buttons or ()):
-            _check_name(tree, sub, ("buttons", i, "sub_buttons", j), SUB_BUTTON_SHOWN, "sub-menu")
+            _check_name(tree, sub, ("buttons", i, "sub_buttons", j), SUB_BUTTON_SHOWN, "display.button_sub")
 
 
-def _check_name(tree: Tree, button: Button, path: tuple[Any, ...], shown: dict[str, int], where: str) -> None:
+def _check_name(tree: Tree, button: Button, path: tuple[Any, ...], shown: dict[str, int], code: str) -> None:
     for lang in ("zh", "en"):
         name = button.name.get(lang)
         width = display_width(name, lang)
         if width > shown[lang]:
-            tree.warn(MENU_FILE, tree.line(MENU_FILE, path + ("name", lang)),
-                      f"button name {name!r} is {_size(width, lang)}; a phone shows about {shown[lang]} "
-                      f"in a {where} before cutting it with …",
-                      "shorten the name; the articles it sends can say the rest")
+            tree.warn(MENU_FILE, tree.line(MENU_FILE, path + ("name", lang)), code, name=name,
+                      size=_size(width, lang), width=f"{width:g}", lang=lang, shown=shown[lang])
 
 
 def shown_part(text: str, lang: str, limit: float) -> str:

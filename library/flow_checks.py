@@ -27,13 +27,11 @@ def check_flows(tree: Tree, needs: ContentNeeds) -> None:
         file = tree.flow_files[name]
         flow_needs = needs.flows.get(name)
         if needs.flows and flow_needs is None:
-            tree.warn(file, 1, f"no code runs flow {name!r}: rules and buttons that start it send the contact text",
-                      f"flows this bot runs: {', '.join(sorted(needs.flows))}")
+            tree.warn(file, 1, "flow.not_run", name=name, known=", ".join(sorted(needs.flows)))
         _FlowCheck(tree, file, name, flow, flow_needs).run()
     for name, flow_needs in sorted(needs.flows.items()):
         if name not in tree.flow_files:
-            tree.error(f"flows/{name}.yaml", 1, f"flow {name!r} has no wording file",
-                       f"the bot runs the {name} flow; add flows/{name}.yaml (see the shipped content)")
+            tree.error(f"flows/{name}.yaml", 1, "flow.no_wording", name=name)
 
 
 class _FlowCheck:
@@ -70,8 +68,7 @@ class _FlowCheck:
                                               allowed=fills)
                     if used and "consent_text" in used and self.flow.consent is None:
                         self.tree.error(self.file, self.line("steps", step_name, part, lang),
-                                        f"steps.{step_name}.{part} uses {{consent_text}} but the flow has no consent",
-                                        "add consent: {version: ..., text: {zh: ..., en: ...}} at the top")
+                                        "flow.consent_missing", step=step_name, part=part)
             self.check_choices(step_name, step, commands)
 
     def check_choices(self, step_name: str, step: FlowStep, commands: dict[str, set[str]]) -> None:
@@ -79,47 +76,40 @@ class _FlowCheck:
         for i, choice in enumerate(step.choices):
             line = self.line("steps", step_name, "choices", i)
             if choice.id in seen:
-                self.tree.error(self.file, line, f"steps.{step_name}: choice id {choice.id!r} is used twice",
-                                "each option needs its own id; sales receive it")
+                self.tree.error(self.file, line, "flow.duplicate_choice", step=step_name, id=choice.id)
             seen.setdefault(choice.id, line)
             for word in (choice.zh, choice.en, *choice.aliases):
                 for kind, words in commands.items():
                     if _key(word) in words:
-                        self.tree.warn(self.file, line,
-                                       f"steps.{step_name}: option word {word!r} is also the {kind!r} command",
-                                       f"a follower typing it would {kind} instead of picking the option; "
-                                       "change the word or the command")
+                        self.tree.warn(self.file, line, "flow.choice_is_command", step=step_name, word=word,
+                                       command=kind)
 
     def check_needs(self, needs: FlowNeeds) -> None:
         steps_line = self.line("steps")
         for step_name in needs.steps:
             if step_name not in self.flow.steps:
-                self.tree.error(self.file, steps_line, f"step {step_name!r} has no wording",
-                                f"the bot asks {', '.join(needs.steps)} in this order; add steps.{step_name} "
-                                "with ask and invalid in zh and en")
+                self.tree.error(self.file, steps_line, "flow.step_missing", step=step_name,
+                                steps=", ".join(needs.steps))
         for step_name in self.flow.steps:
             if step_name not in needs.steps:
-                self.tree.warn(self.file, self.line("steps", step_name), f"step {step_name!r} is never asked",
-                               f"the bot asks {', '.join(needs.steps)}; adding a question needs a code change")
+                self.tree.warn(self.file, self.line("steps", step_name), "flow.step_unused", step=step_name,
+                               steps=", ".join(needs.steps))
         texts = self.flow.texts()
         for text_name in needs.texts:
             if text_name not in texts:
-                self.tree.error(self.file, 1, f"missing text {text_name!r}",
-                                f"the bot says it in this flow; add {text_name}: with zh and en")
+                self.tree.error(self.file, 1, "flow.text_missing", name=text_name)
         for step_name, ids in needs.choices.items():
             step = self.flow.steps.get(step_name)
             if step is None:
                 continue
             if not step.choices:
-                self.tree.error(self.file, self.line("steps", step_name), f"steps.{step_name} needs choices",
-                                "the bot reads this answer as a numbered option; add choices: with id, zh and en")
+                self.tree.error(self.file, self.line("steps", step_name), "flow.needs_choices", step=step_name)
                 continue
             offered = {c.id for c in step.choices}
             for choice_id in ids:
                 if choice_id not in offered:
-                    self.tree.error(self.file, self.line("steps", step_name, "choices"),
-                                    f"steps.{step_name}: no choice with id {choice_id!r}",
-                                    f"the bot acts on this id; keep ids {', '.join(ids)} (the labels may change)")
+                    self.tree.error(self.file, self.line("steps", step_name, "choices"), "flow.choice_missing",
+                                    step=step_name, id=choice_id, ids=", ".join(ids))
 
 
 def _key(word: str) -> str:

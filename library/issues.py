@@ -1,7 +1,11 @@
-"""A problem found in content, named by file and line with a hint a marketer can act on."""
+"""A problem found in content, named by file and line with a hint a marketer can act on, and by a stable code
+with its parameters (``library.issue_codes``) so the console can word it in the reader's language."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+
+from library.issue_codes import ISSUES
 
 ERROR = "error"
 WARNING = "warning"
@@ -14,6 +18,8 @@ class Issue:
     message: str
     hint: str = ""
     severity: str = ERROR
+    code: str = ""                                   # e.g. rule.duplicate_keyword (library.issue_codes)
+    params: tuple[tuple[str, Any], ...] = field(default=(), compare=False)
 
     def __str__(self) -> str:
         text = f"{self.file}:{self.line}: {self.severity}: {self.message}"
@@ -22,6 +28,17 @@ class Issue:
     @property
     def is_error(self) -> bool:
         return self.severity == ERROR
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return dict(self.params)
+
+
+def make_issue(file: str, line: int, code: str, severity: str = ERROR, /, **params: Any) -> Issue:
+    """The issue ``code`` (which must be in ``ISSUES``) with its English message and hint filled in."""
+    message, hint = ISSUES[code]
+    return Issue(file, line, message.format(**params), hint.format(**params), severity, code,
+                 tuple(sorted(params.items())))
 
 
 class ContentInvalid(ValueError):

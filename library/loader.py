@@ -15,7 +15,7 @@ from typing import Any, get_args
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from library.bundle import Bundle
-from library.issues import WARNING, Issue
+from library.issues import ERROR, WARNING, Issue, make_issue
 from library.models import (Button, FlowFile, FrontMatter, Localized, MenuFile, Rule, RulesFile, Scene,
                             SynonymsFile, TemplateSpec)
 from library.yamlpos import Located, YamlProblem, load_yaml
@@ -63,11 +63,12 @@ class Tree:
                                                       # so what refers to them is not reported again
     issues: list[Issue] = field(default_factory=list)
 
-    def error(self, file: str, line: int, message: str, hint: str = "") -> None:
-        self.issues.append(Issue(file, line, message, hint))
+    def error(self, file: str, line: int, code: str, /, **params: Any) -> None:
+        """Report problem ``code`` (``library.issue_codes``) with its parameters, as an error."""
+        self.issues.append(make_issue(file, line, code, ERROR, **params))
 
-    def warn(self, file: str, line: int, message: str, hint: str = "") -> None:
-        self.issues.append(Issue(file, line, message, hint, WARNING))
+    def warn(self, file: str, line: int, code: str, /, **params: Any) -> None:
+        self.issues.append(make_issue(file, line, code, WARNING, **params))
 
     def line(self, file: str, path: tuple[Any, ...]) -> int:
         doc = self.docs.get(file)
@@ -82,12 +83,12 @@ def parse_bundle(bundle: Bundle) -> Tree:
         elif rel.endswith((".yaml", ".yml")):
             _parse_yaml_file(tree, rel, text)
         elif rel.endswith(".md"):
-            tree.warn(rel, 1, "Markdown outside articles/ is ignored", "articles live in articles/en/ and articles/zh/")
+            tree.warn(rel, 1, "file.markdown_outside_articles")
     if RULES_FILE not in bundle:
-        tree.warn(RULES_FILE, 1, "no rules.yaml: only menu clicks, article keywords and search will answer")
+        tree.warn(RULES_FILE, 1, "file.no_rules")
     for required in (MESSAGES_FILE,):
         if required not in bundle:
-            tree.error(required, 1, f"{required} is missing", "every message the bot says lives there")
+            tree.error(required, 1, "file.missing", file=required)
     return tree
 
 
@@ -95,11 +96,11 @@ def _load(tree: Tree, rel: str, text: str, first_line: int = 1) -> Located | Non
     try:
         doc = load_yaml(text, first_line)
     except YamlProblem as exc:
-        tree.error(rel, exc.line, exc.message, exc.hint)
+        tree.error(rel, exc.line, exc.code, **exc.params)
         tree.broken.add(rel)
         return None
     for path, line in doc.duplicates:
-        tree.error(rel, line, f"duplicate key {path[-1]!r}", "a key may appear once per block; the later one would win")
+        tree.error(rel, line, "yaml.duplicate_key", key=path[-1])
     tree.docs[rel] = doc
     return doc
 
@@ -115,11 +116,12 @@ def _validate(tree: Tree, rel: str, doc: Located, model: Any, data: Any, base: t
         for err in exc.errors():
             path = base + _data_path(data, tuple(err["loc"]))
             line = doc.line(path)
-            message, hint = _describe(err, path)
-            hint = hint or _field_description(model, tuple(err["loc"]))
-            if (line, message) not in seen:
-                seen.add((line, message))
-                tree.error(rel, line, message, hint)
+            code, params = _describe(err, path)
+            params["description"] = _field_description(model, tuple(err["loc"]))
+            issue = make_issue(rel, line, code, ERROR, **params)
+            if (line, issue.message) not in seen:
+                seen.add((line, issue.message))
+                tree.issues.append(issue)
         return None
 
 
@@ -147,26 +149,26 @@ def where(path: tuple[Any, ...]) -> str:
     return out or "file"
 
 
-def _describe(err: dict[str, Any], path: tuple[Any, ...]) -> tuple[str, str]:
+def _describe(err: dict[str, Any], path: tuple[Any, ...]) -> tuple[str, dict[str, Any]]:
+    """The issue code and parameters of one pydantic error (``library.issue_codes``, ``schema.*``)."""
     kind = err["type"]
     field_name = path[-1] if path else ""
     if kind == "missing":
         if field_name in ("zh", "en"):
-            return f"{where(path[:-1])}: missing language variant {field_name!r}", "every reply needs both zh and en"
+            return "schema.missing_language", {"where": where(path[:-1]), "key": field_name}
         if not path[:-1]:
-            return f"missing required key {field_name!r}", ""
-        return f"{where(path[:-1])}: missing required key {field_name!r}", ""
+            return "schema.missing_key", {"key": field_name}
+        return "schema.missing_key_at", {"where": where(path[:-1]), "key": field_name}
     where_ = where(path)
     if kind == "extra_forbidden":
-        return f"{where_}: unknown key {field_name!r}", "check the spelling; see the comments at the top of the file"
+        return "schema.unknown_key", {"where": where_, "key": field_name}
     if kind == "string_too_short":
-        return f"{where_}: must not be empty", ""
+        return "schema.empty", {"where": where_}
     if kind == "string_type" and isinstance(err.get("input"), bool):
-        return f"{where_}: yes/no/on/off read as true/false", 'put it in quotes, e.g. "yes"'
+        return "schema.yes_no", {"where": where_}
     if kind == "model_type" and (err.get("ctx") or {}).get("class_name") == "Localized":
-        return f"{where_}: expected one text per language", "write it as zh: ... and en: ... on two indented lines"
-    msg = err["msg"].removeprefix("Value error, ")
-    return f"{where_}: {msg}", ""
+        return "schema.localized", {"where": where_}
+    return "schema.invalid", {"where": where_, "detail": err["msg"].removeprefix("Value error, ")}
 
 
 def _field_description(model: Any, loc: tuple[Any, ...]) -> str:
@@ -216,10 +218,10 @@ def _parse_yaml_file(tree: Tree, rel: str, text: str) -> None:
     elif rel in CHECK_ONLY_FILES:
         pass
     elif not rel.startswith(KNOWN_DIRS):
-        tree.warn(rel, 1, f"unknown file {rel!r}: nothing reads it",
-                  f"did you mean {RULES_FILE}, {MENU_FILE}, {MESSAGES_FILE} or {TEMPLATES_FILE}?")
+        tree.warn(rel, 1, "file.unknown", file=rel,
+                  known=f"{RULES_FILE}, {MENU_FILE}, {MESSAGES_FILE} or {TEMPLATES_FILE}")
     else:
-        tree.warn(rel, 1, f"ignored: {rel!r} is not where the bot looks", "flows live at flows/<name>.yaml")
+        tree.warn(rel, 1, "file.misplaced", file=rel)
 
 
 def flow_name(rel: str) -> str:
@@ -231,7 +233,7 @@ def _parse_flow(tree: Tree, rel: str, doc: Located) -> None:
     name = flow_name(rel)
     tree.flow_files[name] = rel
     if not isinstance(doc.data, dict):
-        tree.error(rel, 1, "a flow file must be a mapping of texts and steps", "see content/flows/lead.yaml")
+        tree.error(rel, 1, "flow.not_mapping")
         tree.broken.add(rel)
         return
     flow = _validate(tree, rel, doc, FlowFile, doc.data)
@@ -245,8 +247,7 @@ def _parse_templates(tree: Tree, rel: str, doc: Located) -> None:
     """Each template on its own, so one bad template does not hide the others' problems."""
     data = doc.data or {}
     if not isinstance(data, dict):
-        tree.error(rel, 1, "templates.yaml must map template names to their settings",
-                   "see the comments at the top of content/templates.yaml")
+        tree.error(rel, 1, "templates.not_mapping")
         tree.broken.add(rel)
         return
     for name, raw in data.items():
@@ -274,7 +275,7 @@ def _each(tree: Tree, rel: str, doc: Located, file_model: Any, key: str, item_mo
 def _parse_messages(tree: Tree, rel: str, doc: Located) -> None:
     data = doc.data or {}
     if not isinstance(data, dict):
-        tree.error(rel, 1, "messages.yaml must map message names to {zh: ..., en: ...}")
+        tree.error(rel, 1, "messages.not_mapping")
         return
     messages = {k: v for k, v in data.items() if k != "scenes"}
     parsed = _validate(tree, rel, doc, _MESSAGES, messages)
@@ -307,35 +308,33 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
 def _parse_article(tree: Tree, rel: str, text: str) -> None:
     parts = rel.split("/")
     if len(parts) != 3 or not rel.endswith(".md"):
-        tree.warn(rel, 1, "ignored: articles live at articles/<en|zh>/<id>.md")
+        tree.warn(rel, 1, "article.misplaced")
         return
     _, lang, filename = parts
     stem = filename[:-3]
     if lang not in ("en", "zh"):
-        tree.error(rel, 1, f"unknown language folder {lang!r}", "use articles/en/ or articles/zh/")
+        tree.error(rel, 1, "article.language_folder", lang=lang)
         return
     split = split_front_matter(text)
     if split is None:
-        tree.error(rel, 1, "missing front matter", "start the file with --- , the id/title/... keys, then ---")
+        tree.error(rel, 1, "article.no_front_matter")
         return
     front_text, body, body_line = split
     doc = _load(tree, rel, front_text, first_line=2)
     if doc is None:
         return
     if not isinstance(doc.data, dict):
-        tree.error(rel, 2, "front matter must be key: value lines")
+        tree.error(rel, 2, "article.front_matter_lines")
         return
     front = _validate(tree, rel, doc, FrontMatter, doc.data)
     if front is None:
         return
     if front.id != stem:
-        tree.error(rel, doc.line(("id",)), f"id {front.id!r} does not match the file name {stem!r}",
-                   f"rename the file to {front.id}.md or set id: {stem}")
+        tree.error(rel, doc.line(("id",)), "article.id_mismatch", id=front.id, stem=stem)
         return
     if front.language != lang:
-        tree.error(rel, doc.line(("language",)), f"language {front.language!r} but the file is in articles/{lang}/",
-                   f"set language: {lang} or move the file")
+        tree.error(rel, doc.line(("language",)), "article.language_mismatch", language=front.language, lang=lang)
         return
     if not body.strip():
-        tree.error(rel, body_line, "the article has no body", "write the article below the closing ---")
+        tree.error(rel, body_line, "article.no_body")
     tree.articles.setdefault(front.id, {})[lang] = ArticleFile(front, body, rel, doc, body_line)

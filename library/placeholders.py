@@ -36,14 +36,13 @@ def check_placeholders(tree: Tree, file: str, line: int, what: str, text: str, *
     try:
         used = placeholders_in(text)
     except ValueError as exc:
-        tree.error(file, line, f"{what}: {exc}", "write a literal brace as {{ or }}")
+        tree.error(file, line, "placeholder.broken", what=what, problem=str(exc))
         return None
     if allowed is None:
         return used
     for missing in sorted(expected - used):
-        tree.warn(file, line, f"{what} does not use {{{missing}}}",
-                  f"the bot fills in {{{missing}}}; without it followers miss that part")
+        tree.warn(file, line, "placeholder.unused", what=what, name=missing)
     unknown = used - allowed
     for name in sorted(unknown):
-        tree.error(file, line, f"{what}: unknown placeholder {{{name}}}", f"this text can use: {_listed(allowed)}")
+        tree.error(file, line, "placeholder.unknown", what=what, name=name, allowed=_listed(allowed))
     return None if unknown else used

@@ -60,39 +60,37 @@ def load_review_terms(tree: Tree) -> list[ReviewTerm]:
         return []
     f = REVIEW_TERMS_FILE
     if not isinstance(doc.data, dict):
-        tree.error(f, doc.line(()), "review_terms.yaml must have a zh: list and an en: list", _FORMAT)
+        tree.error(f, doc.line(()), "review.not_mapping", format=_FORMAT)
         return []
     terms: list[ReviewTerm] = []
     seen: dict[str, int] = {}
     for lang, entries in doc.data.items():
         if lang not in LANGUAGES:
-            tree.error(f, doc.line((lang,)), f"unknown key {lang!r}", "use zh: and en:")
+            tree.error(f, doc.line((lang,)), "review.unknown_language", lang=lang)
             continue
         if entries is None:
             continue
         if not isinstance(entries, list):
-            tree.error(f, doc.line((lang,)), f"{lang}: must be a list of terms", _FORMAT)
+            tree.error(f, doc.line((lang,)), "review.not_list", lang=lang, format=_FORMAT)
             continue
         for k, entry in enumerate(entries):
             line = doc.line((lang, k))
             if not isinstance(entry, dict):
-                tree.error(f, line, f"{lang}[{k}]: not a term entry", _FORMAT)
+                tree.error(f, line, "review.not_entry", lang=lang, index=k, format=_FORMAT)
                 continue
             for key in entry:
                 if key not in ENTRY_KEYS:
-                    tree.error(f, doc.line((lang, k, key)), f"{lang}[{k}]: unknown key {key!r}",
-                               "an entry has only term and instead")
+                    tree.error(f, doc.line((lang, k, key)), "review.unknown_key", lang=lang, index=k, key=key)
             term, instead = entry.get("term"), entry.get("instead")
             if not isinstance(term, str) or not term.strip():
-                tree.error(f, doc.line((lang, k, "term")), f"{lang}[{k}]: 'term' must be a word or phrase", _FORMAT)
+                tree.error(f, doc.line((lang, k, "term")), "review.bad_term", lang=lang, index=k, format=_FORMAT)
                 continue
             if not isinstance(instead, str) or not instead.strip():
-                tree.error(f, doc.line((lang, k, "instead")), f"{lang}[{k}]: {term!r} needs 'instead'",
-                           "say what to write instead (or how to rephrase); the check shows it as the hint")
+                tree.error(f, doc.line((lang, k, "instead")), "review.needs_instead", lang=lang, index=k, term=term)
                 continue
             key = _fold(term.strip())
             if key in seen:
-                tree.error(f, line, f"{term!r} is listed twice (also at line {seen[key]})", "keep one entry")
+                tree.error(f, line, "review.duplicate", term=term, other_line=seen[key])
                 continue
             seen[key] = line
             terms.append(ReviewTerm(term.strip(), instead.strip(), line, _pattern(term)))
@@ -107,8 +105,8 @@ def check_review_terms(tree: Tree) -> None:
         folded = _fold(text)
         for term in terms:
             if term.pattern.search(folded):
-                tree.warn(file, line, f"{term.term!r} may not pass WeChat's content review",
-                          f"suggestion: {term.instead} (list: {REVIEW_TERMS_FILE}:{term.line})")
+                tree.warn(file, line, "review.risky_term", term=term.term, instead=term.instead,
+                          file=REVIEW_TERMS_FILE, term_line=term.line)
 
 
 def _follower_texts(tree: Tree) -> Iterator[tuple[str, int, str]]:

@@ -25,8 +25,8 @@ def check_templates(tree: Tree, needs: ContentNeeds) -> None:
     for name, spec in sorted(tree.templates.items()):
         template_needs = needs.templates.get(name)
         if needs.templates and template_needs is None:
-            tree.warn(TEMPLATES_FILE, tree.line(TEMPLATES_FILE, (name,)), f"nothing sends template {name!r}",
-                      f"the bot sends: {', '.join(sorted(needs.templates))}")
+            tree.warn(TEMPLATES_FILE, tree.line(TEMPLATES_FILE, (name,)), "template.not_sent", name=name,
+                      known=", ".join(sorted(needs.templates)))
         _check_template(tree, name, spec, template_needs)
 
 
@@ -35,9 +35,7 @@ def _check_template(tree: Tree, name: str, spec: TemplateSpec, needs: TemplateNe
     for key, value in spec.fields.items():
         path = (name, "fields", key)
         if key in RETIRED_FIELDS:
-            tree.error(TEMPLATES_FILE, tree.line(TEMPLATES_FILE, path), f"{name}.fields.{key}: "
-                       "the first/remark lines were retired in May 2023",
-                       "move the text into one of the template's keyword fields (thing1, ...)")
+            tree.error(TEMPLATES_FILE, tree.line(TEMPLATES_FILE, path), "template.retired_field", name=name, key=key)
             continue
         for lang in LANGS:
             pattern = spec.pattern(key, lang)
@@ -47,17 +45,15 @@ def _check_template(tree: Tree, name: str, spec: TemplateSpec, needs: TemplateNe
                 continue
             fixed = literal_part(pattern)
             if len(fixed) > TEMPLATE_FIELD_CHARS:
-                tree.error(TEMPLATES_FILE, line, f"{where}: fixed text is {len(fixed)} characters; "
-                           f"WeChat allows {TEMPLATE_FIELD_CHARS} per field",
-                           "shorten it; the values filled in need room too")
+                tree.error(TEMPLATES_FILE, line, "template.fixed_too_long", where=where, length=len(fixed),
+                           limit=TEMPLATE_FIELD_CHARS)
                 continue
             if needs is not None and lang in needs.samples:
                 problem = check_field(key, fit_field(key, pattern.format_map(dict(needs.samples[lang]))))
                 if problem:
-                    tree.error(TEMPLATES_FILE, line, f"{where}: with typical values, {problem}",
-                               "match the keyword's type: thing fields take text, time fields a time, ...")
+                    tree.error(TEMPLATES_FILE, line, "template.typical_values", where=where, problem=problem)
     if spec.url:
         line = tree.line(TEMPLATES_FILE, (name, "url"))
         check_placeholders(tree, TEMPLATES_FILE, line, f"{name}.url", spec.url, allowed=allowed)
         if not spec.url.startswith(("https://", "http://")):
-            tree.error(TEMPLATES_FILE, line, f"{name}.url must start with https:// or http://")
+            tree.error(TEMPLATES_FILE, line, "template.bad_url", name=name)

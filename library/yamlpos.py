@@ -15,17 +15,28 @@ from typing import Any, Sequence
 
 import yaml
 
+from library.issue_codes import ISSUES
+
 Path = tuple[Any, ...]
 
 
 class YamlProblem(ValueError):
     """Unreadable YAML: ``line`` is 1-based in the file."""
 
-    def __init__(self, message: str, line: int, hint: str = ""):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, code: str, line: int, **params: str):
+        """``code``: a ``yaml.*`` issue code (``library.issue_codes``); ``params`` fill its text."""
+        super().__init__(f"{code}: {params}")
+        self.code = code
         self.line = line
-        self.hint = hint
+        self.params = params
+
+    @property
+    def message(self) -> str:
+        return ISSUES[self.code][0].format(**self.params)
+
+    @property
+    def hint(self) -> str:
+        return ISSUES[self.code][1].format(**self.params)
 
 
 @dataclass
@@ -62,21 +73,22 @@ def load_yaml(text: str, first_line: int = 1) -> Located:
         mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 + offset) if mark else first_line
         problem = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        raise YamlProblem(f"YAML syntax error: {problem}", line, _syntax_hint(problem)) from None
+        raise YamlProblem(_syntax_code(problem), line, problem=problem) from None
     except yaml.YAMLError as exc:
-        raise YamlProblem(f"YAML error: {exc}", first_line) from None
+        raise YamlProblem("yaml.error", first_line, problem=str(exc)) from None
     finally:
         loader.dispose()
 
 
-def _syntax_hint(problem: str) -> str:
+def _syntax_code(problem: str) -> str:
+    """The issue code whose hint fits the parser's complaint (each has its own hint)."""
     if "mapping values are not allowed" in problem:
-        return 'wrap text that contains ": " in double quotes'
+        return "yaml.syntax_colon"
     if "found character '\\t'" in problem:
-        return "indent with spaces, not tabs"
+        return "yaml.syntax_tab"
     if "expected <block end>" in problem or "did not find expected" in problem:
-        return "check the indentation and that quotes and brackets are closed"
-    return "check quotes, colons and indentation on this line or the one before"
+        return "yaml.syntax_unclosed"
+    return "yaml.syntax"
 
 
 def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path, out: Located, offset: int) -> Any:
@@ -87,7 +99,7 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path, out: Located, o
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
-                raise YamlProblem("a mapping key must be a plain value", key_node.start_mark.line + 1 + offset)
+                raise YamlProblem("yaml.key_not_plain", key_node.start_mark.line + 1 + offset)
             key_line = key_node.start_mark.line + 1 + offset
             if key in result:
                 out.duplicates.append((path + (key,), key_line))

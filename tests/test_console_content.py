@@ -87,7 +87,7 @@ def test_broken_field_shows_its_error_next_to_it(console_client, app):
     _save(marketer, zh_url="https://insights.example.com/zh/weibo-2021", zh_title="题" * 40)
     page = marketer.get(f"/console/articles/{ARTICLE}").get_data(as_text=True)
     title_issues = re.search(r'id="zh-title-issues">(.*?)</ul>', page, re.S).group(1)
-    assert "40 characters" in title_issues and 'id="zh-url-issues"' not in page
+    assert "标题有 40 个字符" in title_issues and 'id="zh-url-issues"' not in page
 
 
 def test_stale_draft_save_is_refused_and_keeps_the_form(console_client, app):
