@@ -113,7 +113,7 @@ def test_nav_wraps_into_reach_and_works_by_touch(console_server, wechat_page):
         box = links.nth(i).bounding_box()
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= WIDTH and box["height"] >= 16
     _fits(wechat_page, "nav-admin")
-    wechat_page.get_by_role("link", name="关键词规则").tap()
+    wechat_page.locator("header nav").get_by_role("link", name="关键词规则").tap()
     expect(wechat_page).to_have_url(console_server.url + "/console/rules")
     for name, path in (("users", "/console/users"), ("audit", "/console/audit")):
         wechat_page.goto(console_server.url + path)
