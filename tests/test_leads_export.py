@@ -90,3 +90,20 @@ def test_export_refuses_a_reversed_range(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["leads", "export", "--from", "2026-03-02", "--to", "2026-03-01",
                                                 "--out", str(tmp_path / "x.csv")])
     assert result.exit_code != 0 and "before" in result.output
+
+
+def test_export_keeps_only_the_delivery_state_and_source_asked_for(app, settings, redis, tmp_path):
+    menu = add(redis, settings, at("2026-03-01", 9), "o1", name="甲")
+    delivered = add(redis, settings, at("2026-03-01", 10), "o2", name="乙")
+    LeadStore(redis, Keys(settings.key_prefix)).mark_delivered(delivered, 1)
+    out = tmp_path / "pending.csv"
+    result = app.test_cli_runner().invoke(args=["leads", "export", "--from", "2026-03-01", "--to", "2026-03-01",
+                                                "--out", str(out), "--delivery", "pending", "--source", "menu"])
+    assert result.exit_code == 0 and "1 lead(s)" in result.output, result.output
+    assert [r["lead_id"] for r in csv.DictReader(io.StringIO(out.read_text("utf-8-sig")))] == [menu]
+    none = app.test_cli_runner().invoke(args=["leads", "export", "--from", "2026-03-01", "--to", "2026-03-01",
+                                              "--out", str(out), "--source", "scene"])
+    assert "0 lead(s)" in none.output
+    bad = app.test_cli_runner().invoke(args=["leads", "export", "--from", "2026-03-01", "--to", "2026-03-01",
+                                             "--out", str(out), "--delivery", "lost"])
+    assert bad.exit_code != 0

@@ -18,7 +18,7 @@ from console.draft_content import draft_content, live_bot
 from console.drafting import draft_state, save_changes
 from console.drafts import StaleDraft
 from console.fields import issues_by_field
-from console.i18n import add_messages, notify
+from console.i18n import add_messages, current_lang, notify
 from console.nav import add_nav
 from console.services import console_services
 from library.forms import append_item, apply_form, build_form, remove_item
@@ -80,8 +80,8 @@ add_messages({
     "which.text": ("粉丝发送的文字", "What a follower types"), "which.try": ("试一试", "Try it"),
     "which.by_text": ("输入文字", "A typed message"), "which.by_menu": ("点击菜单按钮", "A menu tap"),
     "which.by_event": ("扫码关注 / 扫码", "A QR code follow or scan"),
-    "which.button": ("菜单按钮", "Menu button"), "which.no_buttons": ("草稿菜单中没有点击类按钮。",
-                                                                     "The draft menu has no click buttons."),
+    "which.button": ("菜单按钮", "Menu button"), "which.tap": ("点这个按钮", "Tap this button"),
+    "which.no_buttons": ("草稿菜单中没有点击类按钮。", "The draft menu has no click buttons."),
     "which.scene": ("二维码场景值（可留空）", "QR scene value (may be empty)"),
     "which.subscribe": ("关注（新粉丝）", "Follow (new follower)"),
     "which.scan": ("扫码（已关注）", "Scan (already following)"),
@@ -300,4 +300,4 @@ def which():
         route = explain(live_bot(), content, event=kind, key=f"qrscene_{key}" if kind == "subscribe" and key else key)
     names = content.button_names.get(key, {}) if kind == "click" else {}
     return render_template("console/pages/_which.html", route=route, errors=[], text=text, kind=kind,
-                           asked=key, button=names.get("zh") or key)
+                           asked=key, button=names.get(current_lang()) or key)
