@@ -25,7 +25,7 @@ from console.secret import secret_key as console_secret_key
 from console.wiring import init_console
 from handlers import fallback, keywords, leads, menu, privacy, search, system, welcome
 from handlers.content_needs import CONTENT_NEEDS
-from handlers.context import Context
+from handlers.context import Context, promised_periods
 from leads.durability import warn_without_aof
 from leads.intake import LeadIntake
 from leads.store import LeadStore
@@ -128,7 +128,7 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
     lead_store = LeadStore(redis, keys)
     make_context = functools.partial(Context, leads=LeadIntake(lead_store),
                                      transfer_to_agents=settings.transfer_customer_service,
-                                     lead_retention_days=settings.leads_retention_days,
+                                     **promised_periods(settings),
                                      privacy=Erasure(redis, keys, lead_store, flows,
                                                      aof_settle=settle_seconds(settings)))
     analytics = build_analytics(settings, redis, keys)
