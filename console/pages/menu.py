@@ -65,7 +65,7 @@ add_messages({
     "menu.no_api": ("未配置微信接口（WECHAT_APPID 和 WECHAT_SECRET），无法发布菜单", "The WeChat API is not "
                     "configured (WECHAT_APPID and WECHAT_SECRET): the menu cannot be published"),
     "menu.unreachable": ("无法连接微信接口：{error}", "Could not reach the WeChat API: {error}"),
-    "menu.move_to": ("移到分组", "Move to group"), "menu.move": ("移动", "Move"),
+    "menu.delete": ("删除", "Delete"), "menu.move_to": ("移到分组", "Move to group"), "menu.move": ("移动", "Move"),
     "menu.moved": ("子按钮已移到「{name}」", "Sub-button moved to \"{name}\""),
     "menu.full": ("（已满）", " (full)"),
     "menu.subs_count": ("{n}/{limit} 个子按钮", "{n}/{limit} sub-buttons"),

@@ -42,15 +42,21 @@ document.addEventListener("DOMContentLoaded", () => {
       event.dataTransfer.effectAllowed = "move";
       event.dataTransfer.setData("text/plain", el.dataset.pos);
     });
-    el.addEventListener("dragend", () => { dragged = null; });
+    el.addEventListener("dragend", () => {
+      dragged = null;
+      document.querySelectorAll(".drop-target").forEach((box) => box.classList.remove("drop-target"));
+    });
   });
   // Buttons and whole group boxes take drops; the innermost one decides.
   document.querySelectorAll("[data-drag-group], [data-drop-group]").forEach((el) => {
     el.addEventListener("dragover", (event) => {
-      if (dropKind(el)) {
-        event.preventDefault();
-        event.stopPropagation();
-      }
+      const kind = dropKind(el);
+      if (!kind) return;
+      event.preventDefault();
+      event.stopPropagation();
+      const box = el.closest("[data-drop-group]");
+      document.querySelectorAll(".drop-target").forEach((other) => { if (other !== box) other.classList.remove("drop-target"); });
+      if (kind === "transfer") box.classList.add("drop-target");
     });
     el.addEventListener("drop", (event) => {
       const kind = dropKind(el);
