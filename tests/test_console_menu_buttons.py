@@ -161,8 +161,20 @@ def test_change_kind_and_what_a_click_sends(console_client, app):
     button = _menu(app)[0]["sub_buttons"][1]
     assert list(button) == ["name", "type", "key", "reply"] and button["key"] == "MENU_BILIBILI_GEN_Z"
     assert marketer.post(url, data={"rev": _rev(marketer, url), **names, "type": "miniprogram"}).status_code == 400
+    assert marketer.post(url, data={"rev": _rev(marketer, url), **names, "type": "group"}).status_code == 400
     assert marketer.post(url, data={"rev": _rev(marketer, url), **names, "type": "click",
                                     "reply_kind": "nonsense"}).status_code == 400
+
+
+def test_a_plain_top_level_button_becomes_a_sub_menu_keeping_what_it_did(console_client, app):
+    marketer = console_client("marketer")
+    url = "/console/menu/button?top=2"
+    assert '<option value="group"' in marketer.get(url).get_data(as_text=True)
+    marketer.post(url, data={"rev": _rev(marketer, url), "name_zh": "联系", "name_en": "Contact", "type": "group"})
+    assert _menu(app)[2] == {"name": {"zh": "联系", "en": "Contact"}, "sub_buttons": [
+        {"name": {"zh": "联系", "en": "Contact"}, "type": "click", "key": "MENU_CONTACT", "flow": "lead"}]}
+    group_form = marketer.get(url).get_data(as_text=True)
+    assert 'name="type"' not in group_form and 'name="name_zh"' in group_form      # a group: names only
 
 
 def test_checker_problems_show_by_the_field(console_client, app):
@@ -179,6 +191,11 @@ def test_checker_problems_show_by_the_field(console_client, app):
     page = marketer.get("/console/menu").get_data(as_text=True)
     card = page.split('data-testid="button-0-2"')[1].split('data-testid="button-0-3"')[0]
     assert "also used" in card and "no-such-article" in card
+    nine = ", ".join(["weibo-2021"] * 9)                      # a click may send 8 article cards at most
+    marketer.post(url, data={"rev": _rev(marketer, url), "name_zh": "微博", "name_en": "Weibo", "type": "click",
+                             "key": "MENU_WEIBO", "reply_kind": "articles", "target": nine})
+    reply_issues = marketer.get(url).get_data(as_text=True).split('id="reply-issues"')[1].split("</ul>")[0]
+    assert "9 articles, but a news reply holds at most 8" in reply_issues
     draft = marketer.get("/console/draft").get_data(as_text=True)
     assert "/console/menu/button?top=0&amp;sub=2" in draft      # the draft page links the problem to its form
 

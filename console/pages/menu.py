@@ -16,7 +16,7 @@ from console.drafts import StaleDraft
 from console.fields import issues_by_field
 from console.i18n import add_messages, notify
 from console.nav import add_nav
-from console.pages.menu_buttons import LIMIT_MESSAGES, button_issues
+from console.pages.menu_buttons import LIMIT_MESSAGES, button_issues, form_index, form_rev
 from console.services import console_services
 from library.display_limits import SUB_BUTTON_SHOWN, TOP_BUTTON_SHOWN, display_width
 from library.menu_editor import (LIMITS, MenuEditError, MenuLimitError, counters, move, nbytes, problems, reorder,
@@ -73,23 +73,6 @@ add_messages({
 })
 
 
-def _rev() -> int:
-    try:
-        return int(request.form.get("rev", ""))
-    except ValueError:
-        abort(400)
-
-
-def _index(name: str) -> int | None:
-    value = request.values.get(name, "")
-    if value == "":
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        abort(400)
-
-
 def _page(status: int = 200):
     state = draft_state(console_services())
     data = load(state.draft.bundle.get(MENU_FILE, ""))
@@ -116,7 +99,7 @@ def index():
 def transfer_button():
     """A sub-button into another group (dragged across, or the "move to group" select), at ``position`` or last."""
     svc = console_services()
-    rev, top, sub, to, position = _rev(), _index("top"), _index("sub"), _index("to"), _index("position")
+    rev, top, sub, to, position = form_rev(), form_index("top"), form_index("sub"), form_index("to"), form_index("position")
     if top is None or sub is None or to is None:
         abort(400)
     data = load(svc.drafts.load().bundle.get(MENU_FILE, ""))
@@ -140,7 +123,7 @@ def transfer_button():
 @role_required("marketer")
 def move_button():
     svc = console_services()
-    rev, top, sub = _rev(), _index("top"), _index("sub")
+    rev, top, sub = form_rev(), form_index("top"), form_index("sub")
     try:
         delta = int(request.form.get("delta", ""))
     except ValueError:
@@ -164,7 +147,7 @@ def move_button():
 def reorder_buttons():
     """Drag and drop: a row (``group=top``) or one column (``group=sub-N``) in its new order, as old positions."""
     svc = console_services()
-    rev, group = _rev(), request.form.get("group", "")
+    rev, group = form_rev(), request.form.get("group", "")
     try:
         order = [int(position) for position in request.form.get("order", "").split(",")]
         top = None if group == "top" else int(group.removeprefix("sub-")) if group.startswith("sub-") else -1

@@ -6,7 +6,8 @@ result and its problems show next to the field they concern (``console.fields``)
 """
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -58,15 +59,23 @@ add_messages({
 })
 
 
-def _position() -> tuple[int | None, int | None]:
+def form_index(name: str) -> int | None:
+    """A position the request names (``top``, ``sub``, ``to``...): None when absent, 400 when not a number."""
+    value = request.values.get(name, "")
+    if value == "":
+        return None
     try:
-        return tuple(None if request.values.get(n, "") == "" else int(request.values[n])  # type: ignore[return-value]
-                     for n in ("top", "sub"))
+        return int(value)
     except ValueError:
         abort(400)
 
 
-def _rev() -> int:
+def position() -> tuple[int | None, int | None]:
+    return form_index("top"), form_index("sub")
+
+
+def form_rev() -> int:
+    """The draft revision the form was made from (optimistic concurrency); 400 when missing."""
     try:
         return int(request.form.get("rev", ""))
     except ValueError:
@@ -152,48 +161,72 @@ def apply_form(data: Any, item: Any, form: Any, *, top_level: bool) -> None:
     set_action(item, kind=kind, key=key, url=form.get("url", "").strip(), answer=answer)
 
 
-def _render(*, mode: str, top: int | None, sub: int | None, form: Any, rev: int, level: str, group: bool = False,
-            parent: Any = None, status: int = 200):
+@dataclass(frozen=True)
+class ButtonPage:
     """The button form, for an edit (``top``/``sub``: the button) or an add (``top``: the parent, None: top row)."""
-    state = draft_state(console_services())
-    tree = state.report.tree
-    issues = button_issues(issues_by_field(state.report, MENU_FILE), top, sub) if mode == "edit" else {}
-    return render_template(
-        "console/pages/menu_button.html", mode=mode, top=top, sub=sub, form=form, rev=rev, group=group, level=level,
-        kinds=("click", "view", "group") if level == "top" else ("click", "view"), reply_kinds=REPLY_KINDS,
-        issues=issues, limit=LIMITS[f"{level}_name_bytes"], limits=LIMITS,
-        parent=_names(parent)["zh"] if parent is not None else "",
-        becomes_group=parent is not None and bool(parent.get("type")) and not parent.get("sub_buttons"),
-        articles=sorted(tree.articles), messages=sorted(tree.messages), flows=sorted(tree.flows)), status
+
+    mode: str
+    top: int | None
+    sub: int | None
+    level: str                       # top | sub: which name limit applies
+    group: bool = False              # a group's form has names only
+    parent: Any = None
+
+    def render(self, form: Any, rev: int, status: int = 200):
+        state = draft_state(console_services())
+        tree = state.report.tree
+        issues = (button_issues(issues_by_field(state.report, MENU_FILE), self.top, self.sub)
+                  if self.mode == "edit" else {})
+        parent = self.parent
+        return render_template(
+            "console/pages/menu_button.html", page=self, top=self.top, sub=self.sub, form=form, rev=rev,
+            kinds=("click", "view", "group") if self.level == "top" else ("click", "view"), reply_kinds=REPLY_KINDS,
+            issues=issues, limit=LIMITS[f"{self.level}_name_bytes"], limits=LIMITS,
+            parent=_names(parent)["zh"] if parent is not None else "",
+            becomes_group=parent is not None and bool(parent.get("type")) and not parent.get("sub_buttons"),
+            articles=sorted(tree.articles), messages=sorted(tree.messages), flows=sorted(tree.flows)), status
 
 
-def _save(svc: Any, data: Any, rev: int) -> None:
-    save_changes(svc, {MENU_FILE: dump(data)}, rev=rev, author=current_user.name)
+def _anchor(top: int, sub: int | None) -> str:
+    return url_for("console.menu.index") + f"#b{top}-{'top' if sub is None else sub}"
+
+
+def _submit(svc: Any, page: ButtonPage, change: Callable[[], tuple[Any, int, int | None]], message: str, **values: Any):
+    """Save what ``change()`` makes of the menu (data, and where the button now is) with the form's revision;
+    the same form again, 409, when someone saved the draft since."""
+    rev = form_rev()
+    try:
+        data, top, sub = change()
+        save_changes(svc, {MENU_FILE: dump(data)}, rev=rev, author=current_user.name)
+    except (MenuEditError, RuleEditError):
+        abort(400)
+    except StaleDraft:
+        notify("error", "menu.stale")
+        return page.render(request.form, svc.drafts.load().rev, 409)
+    notify("ok", message, **values)
+    return redirect(_anchor(top, sub))
+
+
+def _draft_menu(svc: Any) -> tuple[Any, Any]:
+    draft = svc.drafts.load()
+    return draft, load(draft.bundle.get(MENU_FILE, ""))
 
 
 @bp.route("/menu/button", methods=["GET", "POST"])
 @role_required("marketer")
 def edit():
     svc = console_services()
-    top, sub = _position()
-    draft = svc.drafts.load()
-    data = load(draft.bundle.get(MENU_FILE, ""))
+    top, sub = position()
+    draft, data = _draft_menu(svc)
     item = _button_at(data, top, sub)
-    level, group = "top" if sub is None else "sub", bool(item.get("sub_buttons"))
+    page = ButtonPage("edit", top, sub, "top" if sub is None else "sub", group=bool(item.get("sub_buttons")))
     if request.method == "GET":
-        return _render(mode="edit", top=top, sub=sub, form=form_of(item), rev=draft.rev, level=level, group=group)
-    rev = _rev()
-    try:
+        return page.render(form_of(item), draft.rev)
+
+    def change():
         apply_form(data, item, request.form, top_level=sub is None)
-        _save(svc, data, rev)
-    except (MenuEditError, RuleEditError):
-        abort(400)
-    except StaleDraft:
-        notify("error", "menu.stale")
-        return _render(mode="edit", top=top, sub=sub, form=request.form, rev=svc.drafts.load().rev, level=level,
-                       group=group, status=409)
-    notify("ok", "menu.saved")
-    return redirect(url_for("console.menu.index") + f"#b{top}-{'top' if sub is None else sub}")
+        return data, top, sub
+    return _submit(svc, page, change, "menu.saved")
 
 
 @bp.route("/menu/add", methods=["GET", "POST"])
@@ -201,35 +234,25 @@ def edit():
 def add():
     """A new button last on the top row (no ``top``) or last under button ``top``; refused past WeChat's 3 x 5."""
     svc = console_services()
-    top, _ = _position()
-    draft = svc.drafts.load()
-    data = load(draft.bundle.get(MENU_FILE, ""))
-    parent = None if top is None else _button_at(data, top, None)
-    level = "top" if top is None else "sub"
+    top, _ = position()
+    draft, data = _draft_menu(svc)
+    page = ButtonPage("add", top, None, "top" if top is None else "sub",
+                      parent=None if top is None else _button_at(data, top, None))
     try:
         check_room(data, top=top)
     except MenuLimitError as exc:
         notify("error", LIMIT_MESSAGES[exc.limit])
         if request.method == "GET":
             return redirect(url_for("console.menu.index"))
-        return _render(mode="add", top=top, sub=None, form=request.form, rev=draft.rev, level=level, parent=parent,
-                       status=400)
+        return page.render(request.form, draft.rev, 400)
     if request.method == "GET":
-        form = {"type": "click", "reply_kind": "article"}
-        return _render(mode="add", top=top, sub=None, form=form, rev=draft.rev, level=level, parent=parent)
-    rev, button = _rev(), new_button()
-    try:
+        return page.render({"type": "click", "reply_kind": "article"}, draft.rev)
+
+    def change():
+        button = new_button()
         apply_form(data, button, request.form, top_level=top is None)
-        data, at_top, at_sub = add_button(data, top=top, button=button)
-        _save(svc, data, rev)
-    except (MenuEditError, RuleEditError):
-        abort(400)
-    except StaleDraft:
-        notify("error", "menu.stale")
-        return _render(mode="add", top=top, sub=None, form=request.form, rev=svc.drafts.load().rev, level=level,
-                       parent=parent, status=409)
-    notify("ok", "menu.added", name=request.form.get("name_zh", ""))
-    return redirect(url_for("console.menu.index") + f"#b{at_top}-{'top' if at_sub is None else at_sub}")
+        return add_button(data, top=top, button=button)
+    return _submit(svc, page, change, "menu.added", name=request.form.get("name_zh", ""))
 
 
 @bp.route("/menu/delete", methods=["GET", "POST"])
@@ -237,14 +260,14 @@ def add():
 def delete():
     """Ask first (naming the sub-buttons a group takes with it), then delete from the draft."""
     svc = console_services()
-    top, sub = _position()
-    draft = svc.drafts.load()
-    data = load(draft.bundle.get(MENU_FILE, ""))
+    top, sub = position()
+    _, data = _draft_menu(svc)
     item = _button_at(data, top, sub)
     status = 200
     if request.method == "POST":
         try:
-            _save(svc, delete_button(data, top=top, sub=sub), _rev())
+            save_changes(svc, {MENU_FILE: dump(delete_button(data, top=top, sub=sub))}, rev=form_rev(),
+                         author=current_user.name)
         except MenuEditError:
             abort(404)
         except StaleDraft:
