@@ -3,6 +3,8 @@ WeChat's 3 x 5 refused past the limit, generated keys unique, the checker's prob
 marketers' YAML comments kept; roles, CSRF and stale revisions."""
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 
@@ -236,3 +238,17 @@ def test_roles_and_csrf_on_the_new_routes(console_client, app):
         assert marketer.post(url, data={"rev": rev, **data}, csrf=False).status_code == 400, url
     assert _text(app) == before
     assert marketer.get("/console/menu/add?top=0").status_code == 302 and marketer.get("/console/menu/add?top=2").status_code == 200
+
+
+def test_the_new_pages_speak_english_too(console_client):
+    marketer = console_client("marketer")
+    marketer.post("/console/lang", data={"lang": "en"})
+    pages = {url: marketer.get(url).get_data(as_text=True) for url in (
+        "/console/menu", "/console/menu/add", "/console/menu/add?top=2", "/console/menu/button?top=0&sub=1",
+        "/console/menu/delete?top=0")}
+    for url, html in pages.items():
+        assert not re.search(r">\s*(menu|rules)\.[a-z_.]+", html) and "menu.delete" not in html, url
+    assert "Move to group" in pages["/console/menu"] and "+ Add a sub-button" in pages["/console/menu"]
+    assert "\"Contact us\" becomes a sub-menu" in pages["/console/menu/add?top=2"].replace("&#34;", '"')
+    assert "Several articles" in pages["/console/menu/button?top=0&sub=1"]
+    assert "Its 5 sub-buttons are deleted with it" in pages["/console/menu/delete?top=0"]

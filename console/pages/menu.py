@@ -16,7 +16,7 @@ from console.drafts import StaleDraft
 from console.fields import issues_by_field
 from console.i18n import add_messages, notify
 from console.nav import add_nav
-from console.pages.menu_buttons import LIMIT_MESSAGES, button_issues, form_index, form_rev
+from console.pages.menu_buttons import LIMIT_MESSAGES, button_issues, form_index, form_rev, shown_name
 from console.services import console_services
 from library.display_limits import SUB_BUTTON_SHOWN, TOP_BUTTON_SHOWN, display_width
 from library.menu_editor import (LIMITS, MenuEditError, MenuLimitError, counters, move, nbytes, problems, reorder,
@@ -114,8 +114,7 @@ def transfer_button():
     except StaleDraft:
         notify("error", "menu.stale")
         return _page(409)
-    names = moved["buttons"][to].get("name") or {}
-    notify("ok", "menu.moved", name=names.get("zh", "") if isinstance(names, dict) else names)
+    notify("ok", "menu.moved", name=shown_name(moved["buttons"][to]))
     return redirect(url_for("console.menu.index") + f"#b{to}-top")
 
 

@@ -16,7 +16,7 @@ from console.auth import role_required
 from console.drafting import draft_state, save_changes
 from console.drafts import StaleDraft
 from console.fields import add_issue_link, issues_by_field
-from console.i18n import add_messages, notify
+from console.i18n import add_messages, current_lang, notify
 from console.pages.rules import _form_of as rule_form      # the rules editor's reply fields, shared
 from console.services import console_services
 from library.menu_editor import (LIMITS, MenuEditError, MenuLimitError, add_button, as_group, check_room,
@@ -97,6 +97,12 @@ def _button_at(data: Any, top: int | None, sub: int | None) -> Any:
 def _names(item: Any) -> dict[str, str]:
     names = item.get("name") if isinstance(item.get("name"), dict) else {}
     return {lang: str(names.get(lang) or "") for lang in ("zh", "en")}
+
+
+def shown_name(item: Any) -> str:
+    """The button's name in the UI's language (the other one when that is empty)."""
+    names = _names(item)
+    return names[current_lang()] or names["zh"] or names["en"]
 
 
 def field_base(top: int, sub: int | None) -> str:
@@ -182,7 +188,7 @@ class ButtonPage:
             "console/pages/menu_button.html", page=self, top=self.top, sub=self.sub, form=form, rev=rev,
             kinds=("click", "view", "group") if self.level == "top" else ("click", "view"), reply_kinds=REPLY_KINDS,
             issues=issues, limit=LIMITS[f"{self.level}_name_bytes"], limits=LIMITS,
-            parent=_names(parent)["zh"] if parent is not None else "",
+            parent=shown_name(parent) if parent is not None else "",
             becomes_group=parent is not None and bool(parent.get("type")) and not parent.get("sub_buttons"),
             articles=sorted(tree.articles), messages=sorted(tree.messages), flows=sorted(tree.flows)), status
 
@@ -252,7 +258,8 @@ def add():
         button = new_button()
         apply_form(data, button, request.form, top_level=top is None)
         return add_button(data, top=top, button=button)
-    return _submit(svc, page, change, "menu.added", name=request.form.get("name_zh", ""))
+    return _submit(svc, page, change, "menu.added", name=shown_name(
+        {"name": {lang: request.form.get(f"name_{lang}", "") for lang in ("zh", "en")}}))
 
 
 @bp.route("/menu/delete", methods=["GET", "POST"])
@@ -274,8 +281,8 @@ def delete():
             notify("error", "menu.stale")
             status = 409
         else:
-            notify("ok", "menu.deleted", name=_names(item)["zh"])
+            notify("ok", "menu.deleted", name=shown_name(item))
             return redirect(url_for("console.menu.index"))
-    return render_template("console/pages/menu_delete.html", top=top, sub=sub, name=_names(item)["zh"],
-                           subs=[_names(s)["zh"] for s in item.get("sub_buttons") or []],
+    return render_template("console/pages/menu_delete.html", top=top, sub=sub, name=shown_name(item),
+                           subs=[shown_name(s) for s in item.get("sub_buttons") or []],
                            rev=svc.drafts.load().rev), status
