@@ -141,6 +141,8 @@ def test_change_kind_and_what_a_click_sends(console_client, app):
     assert 'value="bilibili-gen-z, bilibili-luxury-brands"' in form         # the rules editor's reply fields
     assert '<option value="articles" selected>' in form and 'id="reply-list-article"' in form
     names = {"name_zh": "B站与Z世代", "name_en": "Bilibili & Gen Z"}
+    marketer.post(url, data={"rev": form_rev(form), **names, "type": "click", "key": "MENU_BILIBILI"})
+    assert _menu(app)[0]["sub_buttons"][1]["reply"] == {"articles": ["bilibili-gen-z", "bilibili-luxury-brands"]}
     cases = [({"reply_kind": "text", "text_zh": "你好", "text_en": "Hello"},
               {"reply": {"text": {"zh": "你好", "en": "Hello"}}}),
              ({"reply_kind": "articles", "target": "weibo-2021, wechat-b2b"},

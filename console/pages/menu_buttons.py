@@ -160,7 +160,7 @@ def apply_form(data: Any, item: Any, form: Any, *, top_level: bool) -> None:
     if kind not in ("click", "view"):
         raise MenuEditError("type")
     answer = None
-    if kind == "click" and form.get("reply_kind") != "random":     # a random reply is edited in the file: kept
+    if kind == "click" and form.get("reply_kind", "random") != "random":   # random is edited in the file: kept
         answer = reply_entry(RuleEdit("", [], reply_kind=form.get("reply_kind", ""), text_zh=form.get("text_zh", ""),
                                       text_en=form.get("text_en", ""), target=form.get("target", "")))
     key = form.get("key", "").strip() or make_key(form.get("name_en", ""), keys_in(data, skip=item))
