@@ -1,6 +1,7 @@
 """What the console's menu editor needs of ``menu.yaml`` data: byte and width counters per button, reordering,
-adding, deleting and moving buttons between groups within WeChat's 3 x 5, unique keys, and WeChat's own validation, all from the tables the checker and the publisher use (``wechat.limits``,
-``wechat.menu``, ``library.display_limits``), so the editor can never disagree with ``menu publish``.
+adding, deleting and moving buttons between groups within WeChat's 3 x 5, unique keys, and WeChat's own
+validation, all from the tables the checker and the publisher use (``wechat.limits``, ``wechat.menu``,
+``library.display_limits``), so the editor can never disagree with ``menu publish``.
 
 Usage::
 
@@ -235,15 +236,6 @@ def _room(group: list[Any], top: int | None) -> None:
     if top is not None and len(group) >= MENU_SUB_BUTTONS:
         raise MenuLimitError("sub_buttons", f"button {top + 1} has {len(group)} sub-buttons; WeChat allows "
                                             f"{MENU_SUB_BUTTONS}")
-
-
-def can_add(data: dict[str, Any], *, top: int | None) -> bool:
-    """Whether ``add_button`` would find room (a top-level button, or a sub-button under ``top``)."""
-    try:
-        check_room(data, top=top)
-    except MenuLimitError:
-        return False
-    return True
 
 
 def check_room(data: dict[str, Any], *, top: int | None) -> None:

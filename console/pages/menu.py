@@ -99,7 +99,8 @@ def index():
 def transfer_button():
     """A sub-button into another group (dragged across, or the "move to group" select), at ``position`` or last."""
     svc = console_services()
-    rev, top, sub, to, position = form_rev(), form_index("top"), form_index("sub"), form_index("to"), form_index("position")
+    rev, top, sub, to = form_rev(), form_index("top"), form_index("sub"), form_index("to")
+    position = form_index("position")
     if top is None or sub is None or to is None:
         abort(400)
     data = load(svc.drafts.load().bundle.get(MENU_FILE, ""))

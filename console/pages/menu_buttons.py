@@ -30,6 +30,8 @@ MENU_FILE = "menu.yaml"
 REPLY_FIELDS = ("reply_kind", "text_zh", "text_en", "target")
 FIELD_OF = {"key": "key", "url": "url", "reply": "reply", "flow": "reply"}     # else: the button's own list
 LIMIT_MESSAGES = {"top_buttons": "menu.full_top", "sub_buttons": "menu.full_sub"}
+# The kinds this form writes; a random reply already in the file is shown and kept (edit it in the rules' way).
+MENU_REPLY_KINDS = tuple(kind for kind in REPLY_KINDS if kind != "random")
 
 add_messages({
     "menu.add_top": ("添加一级按钮", "Add a top-level button"),
@@ -186,7 +188,8 @@ class ButtonPage:
         parent = self.parent
         return render_template(
             "console/pages/menu_button.html", page=self, top=self.top, sub=self.sub, form=form, rev=rev,
-            kinds=("click", "view", "group") if self.level == "top" else ("click", "view"), reply_kinds=REPLY_KINDS,
+            kinds=("click", "view", "group") if self.level == "top" else ("click", "view"),
+            reply_kinds=MENU_REPLY_KINDS,
             issues=issues, limit=LIMITS[f"{self.level}_name_bytes"], limits=LIMITS,
             parent=shown_name(parent) if parent is not None else "",
             becomes_group=parent is not None and bool(parent.get("type")) and not parent.get("sub_buttons"),
