@@ -30,7 +30,7 @@ MENU_FILE = "menu.yaml"
 REPLY_FIELDS = ("reply_kind", "text_zh", "text_en", "target")
 FIELD_OF = {"key": "key", "url": "url", "reply": "reply", "flow": "reply"}     # else: the button's own list
 LIMIT_MESSAGES = {"top_buttons": "menu.full_top", "sub_buttons": "menu.full_sub"}
-# The kinds this form writes; a random reply already in the file is shown and kept (edit it in the rules' way).
+# The kinds this form writes; a random reply already in menu.yaml is shown and kept as it is.
 MENU_REPLY_KINDS = tuple(kind for kind in REPLY_KINDS if kind != "random")
 
 add_messages({
