@@ -1,7 +1,7 @@
 """Wire the engine (``wechat/``), this account's handlers (``handlers/``) and content into one Flask app.
 
 Gunicorn serves ``app:create_app()``; ``flask --app app <command>`` runs the CLI.
-A message goes ``/wechat`` (wechat/webhook.py: verify, parse) -> ``Bot.handle`` (claim, dispatch, persist)
+A message goes ``/wechat`` (wechat/webhook.py: verify, parse; a WSGI app in front of Flask) -> ``Bot.handle`` (claim, dispatch, persist)
 -> the first route in ``ROUTERS`` that answers (below, in priority order) -> the reply.
 """
 from __future__ import annotations
@@ -25,7 +25,7 @@ from console.secret import secret_key as console_secret_key
 from console.wiring import init_console
 from handlers import fallback, keywords, leads, menu, privacy, search, system, welcome
 from handlers.content_needs import CONTENT_NEEDS
-from handlers.context import Context
+from handlers.context import Context, promised_periods
 from leads.durability import warn_without_aof
 from leads.intake import LeadIntake
 from leads.store import LeadStore
@@ -40,7 +40,7 @@ from config.log_redaction import redact_handlers
 from wechat.redis_conn import Keys, connect
 from wechat.router import Router
 from wechat.templates import delivery_results
-from wechat.webhook import MAX_BODY_BYTES, create_blueprint
+from wechat.webhook import MAX_BODY_BYTES, NOSNIFF, Webhook, mount
 
 
 BOOT_ERROR = 3   # gunicorn stops (rather than respawning workers) when a worker exits with this code
@@ -128,7 +128,7 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
     lead_store = LeadStore(redis, keys)
     make_context = functools.partial(Context, leads=LeadIntake(lead_store),
                                      transfer_to_agents=settings.transfer_customer_service,
-                                     lead_retention_days=settings.leads_retention_days,
+                                     **promised_periods(settings),
                                      privacy=Erasure(redis, keys, lead_store, flows,
                                                      aof_settle=settle_seconds(settings)))
     analytics = build_analytics(settings, redis, keys)
@@ -141,7 +141,14 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.extensions["wxbot"] = bot
     app.extensions["wxbot.analytics"] = analytics     # tests and shutdown hooks flush it
-    app.register_blueprint(create_blueprint(bot))
+    # /wechat is answered before Flask sees the request (wechat/webhook.py says why); the rest is Flask's.
+    app.wsgi_app = mount(app.wsgi_app, Webhook(bot))   # type: ignore[method-assign]
+
+    @app.after_request
+    def no_sniffing(response: Response) -> Response:
+        """Browsers must not guess a type for what we send; /wechat sets the same header itself."""
+        response.headers[NOSNIFF[0]] = NOSNIFF[1]
+        return response
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -68,22 +68,32 @@ def make_bodies(path: str, count: int, safe: bool, run: str, text: str = "qwerty
             fh.write(signed_line(xml, timestamp, f"n{run}x{i}", box))
 
 
-def tree_cpu_seconds(master_pid: int) -> float:
-    """User+system CPU of gunicorn's master and its workers, from /proc; noise-resistant on a busy box."""
+def tree_cpu_split(master_pid: int) -> tuple[float, float]:
+    """(user, system) CPU seconds of gunicorn's master and its workers, from /proc: user is Python (and C
+    extensions), system is syscalls (sockets, Redis round trips); noise-resistant on a busy box."""
     ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
+    user = system = 0
     with open(f"/proc/{master_pid}/task/{master_pid}/children") as fh:
         pids = [master_pid, *(int(pid) for pid in fh.read().split())]
     for pid in pids:
         with open(f"/proc/{pid}/stat") as fh:
             fields = fh.read().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])     # utime, stime (fields 14 and 15 of stat)
-    return total / ticks
+        user, system = user + int(fields[11]), system + int(fields[12])   # utime, stime (fields 14, 15 of stat)
+    return user / ticks, system / ticks
+
+
+def tree_cpu_seconds(master_pid: int) -> float:
+    """User+system CPU of gunicorn's master and its workers."""
+    return sum(tree_cpu_split(master_pid))
+
+
+def redis_cpu_split(client: redis_lib.Redis) -> tuple[float, float]:
+    cpu = client.info("cpu")
+    return float(cpu["used_cpu_user"]), float(cpu["used_cpu_sys"])
 
 
 def redis_cpu_seconds(client: redis_lib.Redis) -> float:
-    cpu = client.info("cpu")
-    return float(cpu["used_cpu_user"]) + float(cpu["used_cpu_sys"])
+    return sum(redis_cpu_split(client))
 
 
 def run_wrk(url: str, bodies: str, q: str, seconds: int, connections: int) -> dict[str, float]:
@@ -118,10 +128,12 @@ def bench_one(target: str, app: str, safe: bool, env: dict[str, str], redis_clie
     try:
         check_replies(server.url, target, safe, run)
         make_bodies(bodies, args.bodies, safe, run=run, text=args.text)
-        cpu_before, redis_before = tree_cpu_seconds(server.proc.pid), redis_cpu_seconds(redis_client)
+        before = (*tree_cpu_split(server.proc.pid), *redis_cpu_split(redis_client))
         result = run_wrk(server.url + "/wechat", bodies, "", args.seconds, args.connections)
-        cpu = tree_cpu_seconds(server.proc.pid) - cpu_before + redis_cpu_seconds(redis_client) - redis_before
-        result["cpu_us"] = cpu / max(result["requests"], 1) * 1e6
+        after = (*tree_cpu_split(server.proc.pid), *redis_cpu_split(redis_client))
+        per_request = [(b - a) / max(result["requests"], 1) * 1e6 for a, b in zip(before, after)]
+        result.update(zip(("app_user_us", "app_sys_us", "redis_user_us", "redis_sys_us"), per_request))
+        result["cpu_us"] = sum(per_request)
     finally:
         server.stop()
         os.remove(bodies) if os.path.exists(bodies) else None
@@ -184,6 +196,13 @@ def report(runs: dict[tuple[str, str], list[dict[str, float]]], args: argparse.N
             print(f"{mode:<7}{target:<14}{rps:>8.0f}{rps / floor:>8.2f}{rps / naive:>9.2f}{median(rs, 'p50'):>8.2f}"
                   f"{median(rs, 'p99'):>8.2f}{median(rs, 'cpu_us'):>7.0f} µs{sum(r['errors'] for r in rs):>6}  "
                   + " ".join(f"{r['rps']:.0f}" for r in rs))
+    print("\nserver CPU per request, split (medians): app = the gunicorn tree, user (Python) and sys (syscalls)")
+    print(f"{'mode':<7}{'target':<14}{'app user':>10}{'app sys':>10}{'Redis user':>12}{'Redis sys':>11}{'total':>8}")
+    for mode in ("plain", "safe"):
+        for target, _ in TARGETS:
+            rs = runs[(mode, target)]
+            print(f"{mode:<7}{target:<14}" + "".join(f"{median(rs, f):>{w}.0f}" for f, w in (
+                ("app_user_us", 10), ("app_sys_us", 10), ("redis_user_us", 12), ("redis_sys_us", 11), ("cpu_us", 8))))
     kind = f"gthread x{args.threads}" if args.threads else "sync"
     print(f"(gunicorn {args.workers} {kind} workers, wrk {args.connections} connections, {args.seconds}s per run, {args.rounds} "
           f"interleaved round(s), medians; text {args.text!r}; CPU/req = gunicorn tree + Redis; Redis {redis_url})")

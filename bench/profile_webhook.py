@@ -163,8 +163,10 @@ def calls_per_message(app: Any, environs: list[dict[str, Any]], out: str | None,
             found = [(key, value) for key, value in stats.stats.items() if key[2] == func
                      and ("wechat" in key[0] or "library" in key[0])]
             per_phase[label] = sum(value[3] for _, value in found) / len(environs) * 1e6
-        total = [v for k, v in stats.stats.items() if k[2] == "wsgi_app"]
-        per_phase["whole request (wsgi_app)"] = sum(v[3] for v in total) / len(environs) * 1e6
+        # The project's /wechat is a WSGI app in front of Flask (wechat/webhook.py); the peers are Flask's.
+        total = [v for k, v in stats.stats.items() if k[2] == "dispatch" and k[0].endswith("webhook.py")] or \
+            [v for k, v in stats.stats.items() if k[2] == "wsgi_app"]
+        per_phase["whole request (WSGI app)"] = sum(v[3] for v in total) / len(environs) * 1e6
     return stats.total_calls / len(environs), per_phase
 
 

@@ -19,7 +19,9 @@ MESSAGES = ("busy", "more_hint",
             "no_more", "language_switched",          # handlers/system.py
             "fallback", "unsupported_media")         # handlers/fallback.py
 MESSAGE_PLACEHOLDERS = {"fallback": frozenset({"topics"}), "choices": frozenset({"numbers", "items"}),
-                        "platform_missing": frozenset({"platforms"})}
+                        "platform_missing": frozenset({"platforms"}),
+                        # handlers/respond.promised_figures: the periods the settings enforce
+                        "privacy": frozenset({"retention", "samples_retention", "session"})}
 
 LEAD_NEEDS = FlowNeeds(
     steps=tuple(step.name for step in LEAD_FLOW.steps),

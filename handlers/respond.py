@@ -45,7 +45,15 @@ def respond(ctx: Context, spec: ReplySpec, *, source: dict[str, Any]) -> Reply:
         return Text(spec.text.get(ctx.lang))
     if spec.handoff:
         return hand_to_people(ctx)
-    return Text(ctx.text(spec.message or "help"))
+    return Text(ctx.text(spec.message or "help", **promised_figures(ctx)))
+
+
+def promised_figures(ctx: Context) -> dict[str, str]:
+    """What a message may say about how long things are kept ({retention}, {samples_retention}, {session}),
+    worded from the settings that enforce it (``handlers.context.promised_periods``)."""
+    return {"retention": retention_period(ctx.lead_retention_days, ctx.lang),
+            "samples_retention": retention_period(ctx.unmatched_retention_days, ctx.lang),
+            "session": f"{ctx.session_minutes} 分钟" if ctx.lang == "zh" else f"{ctx.session_minutes} minutes"}
 
 
 def hand_to_people(ctx: Context) -> Reply:

@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from handlers.context import Context
+from handlers.context import Context, promised_periods
 from leads.store import Capture
 from library.compiled import Content
 from preview.bubbles import Bubble, bubbles
@@ -164,7 +164,8 @@ class Preview:
         recorder = _Recorder(self.live_bot.router)
         jobs = _Jobs()
         intake = _WithheldLeads()
-        make_context = functools.partial(Context, leads=intake, privacy=_NoErasure())
+        make_context = functools.partial(Context, leads=intake, privacy=_NoErasure(),
+                                         **promised_periods(self.live_bot.settings))
         bot = Bot(self.settings, self.live_bot.redis, recorder, _DraftSource(self.content),
                   make_context=make_context, flows=self._flows(), enqueue=jobs, finish_hooks=())
         body = bot.handle(message)

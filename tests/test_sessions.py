@@ -36,13 +36,14 @@ def test_unchanged_conversation_is_not_rewritten_but_its_ttl_is_refreshed(follow
     seen = []
     original_finish = bot.store._execute_finish
 
-    def spy(keys, args, extra):
-        seen.append(args[2])
-        return original_finish(keys, args, extra)
+    def spy(commands, extra):
+        # What the finish does to the conversation key: EXPIRE (touch) or SET (a changed conversation).
+        seen.append(next(c[0] for c in commands if key in c[1:3]).lower())
+        return original_finish(commands, extra)
 
     bot.store._execute_finish = spy
     follower.send("hello again")             # same language, nothing changes
-    assert seen == ["touch"]
+    assert seen == ["expire"]
     assert redis.ttl(key) > 100
     follower.send("中文")                     # explicit switch changes the state
     assert seen[-1] == "set"

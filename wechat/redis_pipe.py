@@ -33,6 +33,11 @@ from typing import Any, Sequence
 
 import redis as redis_lib
 
+try:
+    from hiredis import pack_command as _hiredis_pack
+except ImportError:   # hiredis is a dependency; without it redis-py packs in Python
+    _hiredis_pack = None
+
 log = logging.getLogger(__name__)
 
 Command = Sequence[Any]
@@ -96,7 +101,7 @@ class DeferredPipe:
 
     def _round_trip(self, conn: Any, commands: list[Command], *, wait: bool) -> list[Any]:
         self._drain(conn)
-        conn.send_packed_command(conn.pack_commands(commands))
+        conn.send_packed_command(_pack(conn, commands))
         self._local.used = True
         if not wait:
             self._local.pending = len(commands)
@@ -157,3 +162,14 @@ class DeferredPipe:
         self._local.pending = 0
         self._local.used = False
         conn.disconnect()
+
+
+def _pack(conn: Any, commands: list[Command]) -> list[bytes]:
+    """The commands in Redis's protocol (one buffer, as ``send_packed_command`` takes it), packed by hiredis in C (redis-py's own packer first rebuilds every
+    argument tuple in Python: a third of the cost of a message's Redis calls on our side)."""
+    if _hiredis_pack is not None:
+        try:
+            return [b"".join([_hiredis_pack(tuple(command)) for command in commands])]
+        except TypeError:   # an argument type hiredis does not take: let redis-py convert it
+            pass
+    return conn.pack_commands(commands)

@@ -3,7 +3,8 @@
 One message costs one round trip the follower waits for: ``claim`` (replay record + dedupe SET NX with
 the owner's lease + follower lock + conversation + live content version, one Lua call). ``finish`` (cache reply + save conversation if
 changed + unlock, plus extra commands such as analytics counters) is written without waiting for
-Redis to answer; see ``wechat/redis_pipe.py``.
+Redis to answer; see ``wechat/redis_pipe.py``. A finish sent well inside its lease is three plain
+commands; one sent late checks in a Lua call that nobody took the message over meanwhile.
 
 A pending claim is a lease: its owner holds it for ``LEASE_MS``. A retry finding the lease alive waits
 for the owner's reply; a retry finding it gone (the worker died) takes the claim over and runs the
@@ -20,7 +21,9 @@ Usage::
 """
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -48,6 +51,12 @@ REPLY_WAIT_S = 4.5
 POLL_S = 0.02
 # Replay records outlive the freshness window by this much, for hosts whose clocks differ a little.
 REPLAY_MARGIN_S = 60
+# A finish sent within this share of the lease (and of the lock's TTL) after its claim was sent cannot meet
+# a newer owner: a takeover needs the lease to have run out by Redis's clock, which started later than
+# ours, and the follower lock to have expired. Such a finish goes out as three plain commands (in Redis a
+# tenth of a Lua call); a later one runs ``_FINISH``, which checks ownership first. The 2 s left over is
+# for the finish's own trip to Redis: it would have to arrive that late while another try's claim did not.
+PLAIN_FINISH_SHARE = 0.6
 
 # KEYS: seen, conv, lock, content version, replay.
 # ARGV: dedupe ttl ms, token, lock ttl ms, lease ms, deadline (Redis ms, 0: none), body digest ('': no
@@ -57,7 +66,7 @@ REPLAY_MARGIN_S = 60
 # left behind for the follower's next message. {-1}: the (timestamp, nonce) came with another body.
 # {0, seen, 0, version}: a retry of a claimed message. {1, conv, locked, version}: ours (new, or taken
 # over from an owner whose lease ran out). Running it twice with one token gives the same answer.
-# The common path (a new message) costs TIME, three GETs and three SETs inside one round trip.
+# The common path (a new message) costs TIME, two GETs and three SETs inside one round trip.
 _CLAIM = """
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
@@ -65,15 +74,9 @@ local deadline = tonumber(ARGV[5])
 if deadline > 0 and now > deadline then return {-2} end
 local version = redis.call('GET', KEYS[4])
 local replayed = false
-if ARGV[6] ~= '' then
-  local prior = redis.call('GET', KEYS[5])
-  if not prior then
-    redis.call('SET', KEYS[5], ARGV[6], 'PX', ARGV[7])
-  elseif prior ~= ARGV[6] then
-    return {-1}
-  else
-    replayed = true
-  end
+if ARGV[6] ~= '' and not redis.call('SET', KEYS[5], ARGV[6], 'NX', 'PX', ARGV[7]) then
+  if redis.call('GET', KEYS[5]) ~= ARGV[6] then return {-1} end
+  replayed = true
 end
 local mine = 'P' .. ARGV[2] .. ':'
 local pending = mine .. (now + tonumber(ARGV[4]))
@@ -120,6 +123,22 @@ return 1
 _TOO_LATE, _REPLAYED = -2, -1
 
 
+def _plain_finish(keys: list[str], args: list[Any]) -> list[tuple[Any, ...]]:
+    """``_FINISH`` without its ownership checks, for a finish that cannot have been taken over (see
+    ``PLAIN_FINISH_SHARE``)."""
+    seen, conv, lock = keys
+    reply, dedupe_ttl_ms, mode, conv_json, session_ttl, _token = args
+    commands: list[tuple[Any, ...]] = [("SET", seen, reply, "PX", dedupe_ttl_ms)]
+    if mode == "set":
+        commands.append(("SET", conv, conv_json, "EX", session_ttl))
+    elif mode == "del":
+        commands.append(("DEL", conv))
+    elif mode == "touch":
+        commands.append(("EXPIRE", conv, session_ttl))
+    commands.append(("DEL", lock))
+    return commands
+
+
 class Replayed(Refused):
     """A (timestamp, nonce) that came back with a different body: a forgery, not a WeChat retry."""
 
@@ -145,6 +164,8 @@ class Claim:
     cached: bytes | None = None       # on a duplicate: what the dedupe key held when we stopped waiting
     content_version: int | None = None
     redis_ok: bool = True             # False: Redis was unreachable and we fail open
+    locked: bool = False              # True: we hold the follower's lock (False only after a lock wait gave up)
+    claimed_at: float = 0.0           # monotonic time the claim was sent: how old our lease can be at most
 
     @property
     def duplicate(self) -> bool:
@@ -162,13 +183,15 @@ class ConversationStore:
     """Dedupe claims, conversation state and reply cache, shared by every worker and host through Redis."""
 
     def __init__(self, redis: redis_lib.Redis, keys: Keys, *, dedupe_ttl: int, session_ttl: int,
-                 breaker: Breaker | None = None, max_clock_skew: int = 300):
+                 breaker: Breaker | None = None, max_clock_skew: int = 300,
+                 monotonic: Callable[[], float] = time.monotonic):
         self.redis = redis
         self.keys = keys
         self.dedupe_ttl_ms = dedupe_ttl * 1000
         self.session_ttl = session_ttl
         self.max_clock_skew = max_clock_skew
         self.breaker = breaker or Breaker()
+        self.monotonic = monotonic
         self.pipe = DeferredPipe(redis, scripts=[_CLAIM, _LOCK, _FINISH])
 
     # -- step 3: claim -------------------------------------------------------------------------
@@ -181,7 +204,8 @@ class ConversationStore:
         """
         if not self.breaker.closed():
             return Claim(dedupe_key, openid, owned=True, redis_ok=False)
-        token = secrets.token_hex(8)
+        token = self._token()
+        claimed_at = self.monotonic()
         try:
             result = self._run_claim(dedupe_key, openid, token, delivery)
             if result[0] == _REPLAYED:
@@ -192,7 +216,7 @@ class ConversationStore:
                 result = self._run_claim(dedupe_key, openid, token, None)
             owned, conv_raw, locked, version = result
             if owned and not locked:
-                conv_raw = self._wait_for_lock(openid, token)
+                locked, conv_raw = self._wait_for_lock(openid, token)
         except redis_lib.RedisError:
             self.breaker.trip()
             log.warning("dedupe unavailable (redis down); handling message without a claim")
@@ -201,7 +225,19 @@ class ConversationStore:
         if not owned:
             return Claim(dedupe_key, openid, owned=False, cached=conv_raw, content_version=version_num)
         return Claim(dedupe_key, openid, owned=True, conversation_raw=conv_raw, lock_token=token,
-                     content_version=version_num)
+                     content_version=version_num, locked=bool(locked), claimed_at=claimed_at)
+
+    _tokens = itertools.count()
+    _token_prefix = ("", 0)
+
+    def _token(self) -> str:
+        """A claim owner's token, unique across processes and hosts: 8 random bytes per process, then a counter
+        (a urandom call per message costs a syscall and buys nothing more)."""
+        prefix, pid = ConversationStore._token_prefix
+        if pid != os.getpid():     # a forked worker must not share its parent's tokens
+            prefix = secrets.token_hex(8)
+            ConversationStore._token_prefix = (prefix, os.getpid())
+        return f"{prefix}{next(self._tokens):x}"
 
     def _run_claim(self, dedupe_key: str, openid: str, token: str, delivery: Delivery | None) -> list[Any]:
         seen = self.keys.seen(dedupe_key)
@@ -228,18 +264,20 @@ class ConversationStore:
             self.pipe.resync_clock()
         raise redis_lib.TimeoutError("redis answered after its deadline twice")
 
-    def _wait_for_lock(self, openid: str, token: str) -> bytes | None:
-        """Another message from this follower is being handled: wait for it so state changes never interleave."""
+    def _wait_for_lock(self, openid: str, token: str) -> tuple[bool, bytes | None]:
+        """Another message from this follower is being handled: wait for it so state changes never interleave.
+
+        Returns whether we got the lock, and the follower's conversation as stored."""
         deadline = time.monotonic() + LOCK_WAIT_S
         keys = [self.keys.lock(openid), self.keys.conv(openid)]
         while time.monotonic() < deadline:
             time.sleep(POLL_S)
             result = self._late_guarded(_LOCK, keys, [token, LOCK_TTL_MS], [])
             if result[0]:
-                return result[1]
+                return True, result[1]
         # The other handler overran WeChat's 5 s; its lock expires by itself. Proceed with the latest state.
         log.warning("follower lock still held after %.1fs; proceeding", LOCK_WAIT_S)
-        return self.redis.get(self.keys.conv(openid))
+        return False, self.redis.get(self.keys.conv(openid))
 
     def reachable(self) -> bool:
         """Whether Redis answers, asked the way the webhook asks it (same connection, same retry)."""
@@ -264,15 +302,16 @@ class ConversationStore:
         keys = [self.keys.seen(claim.dedupe_key), self.keys.conv(claim.openid), self.keys.lock(claim.openid)]
         args = [REPLY_PREFIX + reply_body.encode("utf-8"), self.dedupe_ttl_ms, mode, new_raw or b"",
                 self.session_ttl, claim.lock_token]
+        young = (self.monotonic() - claim.claimed_at) * 1000 < PLAIN_FINISH_SHARE * min(LEASE_MS, LOCK_TTL_MS)
+        commands = _plain_finish(keys, args) if young and claim.locked else [self.pipe.evalsha(_FINISH, keys, args)]
         try:
-            self._execute_finish(keys, args, extra)
+            self._execute_finish(commands, extra)
         except redis_lib.RedisError:
             self.breaker.trip()
             log.warning("could not cache reply or save conversation (redis down)")
 
-    def _execute_finish(self, keys: list[str], args: list[Any],
+    def _execute_finish(self, commands: list[Any],
                         extra: Callable[[redis_lib.client.Pipeline], None] | None) -> None:
-        commands = [self.pipe.evalsha(_FINISH, keys, args)]
         if extra is not None:
             collector = self.redis.pipeline(transaction=False)   # hooks add commands with redis-py's API
             extra(collector)

@@ -1,12 +1,13 @@
 """The custom menu: a phone-frame editor of the draft's menu.yaml (3 x 5 buttons, byte counters from
-``wechat.limits`` as you type, reordering by drag and drop or by keyboard-friendly up/down buttons), and publishing the live
+``wechat.limits`` as you type, reordering by drag and drop or by keyboard-friendly up/down buttons, moving a
+sub-button to another group by dragging it across or with a "move to group" select), and publishing the live
 version's menu to WeChat through the code ``flask --app app menu publish`` runs, with the diff shown first.
+Adding, editing and deleting one button: ``menu_buttons``.
 """
 from __future__ import annotations
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user
-from ruamel.yaml.comments import CommentedMap
 
 from cli.menu import apply_plan, diff_sections, plan_publish
 from console.auth import role_required
@@ -15,18 +16,20 @@ from console.drafts import StaleDraft
 from console.fields import issues_by_field
 from console.i18n import add_messages, notify
 from console.nav import add_nav
+from console.pages.menu_buttons import LIMIT_MESSAGES, button_issues, form_index, form_rev, shown_name
 from console.services import console_services
 from library.display_limits import SUB_BUTTON_SHOWN, TOP_BUTTON_SHOWN, display_width
+from library.menu_editor import (LIMITS, MenuEditError, MenuLimitError, counters, move, nbytes, problems, reorder,
+                                 reply_row, transfer)
 from library.yaml_edit import dump, load, plain
-from library.menu_editor import LIMITS, MenuEditError, counters, move, nbytes, problems, reorder
 from wechat.api_client import WeChatAPIError
 from wechat.menu import MenuError, menu_from_content
 
 bp = Blueprint("menu", __name__)
 add_nav("nav.menu", "console.menu.index", roles=("marketer",), order=30,
-        match=("console.menu.index", "console.menu.button", "console.menu.publish"))
+        match=("console.menu.index", "console.menu.publish", "console.menu_buttons.edit", "console.menu_buttons.add",
+               "console.menu_buttons.delete"))
 MENU_FILE = "menu.yaml"
-EDIT_TYPES = ("click", "view")
 
 add_messages({
     "nav.menu": ("菜单", "Menu"),
@@ -62,41 +65,65 @@ add_messages({
     "menu.no_api": ("未配置微信接口（WECHAT_APPID 和 WECHAT_SECRET），无法发布菜单", "The WeChat API is not "
                     "configured (WECHAT_APPID and WECHAT_SECRET): the menu cannot be published"),
     "menu.unreachable": ("无法连接微信接口：{error}", "Could not reach the WeChat API: {error}"),
+    "menu.delete": ("删除", "Delete"), "menu.move_to": ("移到分组", "Move to group"), "menu.move": ("移动", "Move"),
+    "menu.moved": ("子按钮已移到「{name}」", "Sub-button moved to \"{name}\""),
+    "menu.full": ("（已满）", " (full)"),
+    "menu.subs_count": ("{n}/{limit} 个子按钮", "{n}/{limit} sub-buttons"),
+    "menu.drag_across": ("可拖动排序，或拖到其他分组", "Drag to reorder, or onto another group"),
 })
 
 
-def _rev() -> int:
-    try:
-        return int(request.form.get("rev", ""))
-    except ValueError:
-        abort(400)
-
-
-def _index(name: str) -> int | None:
-    value = request.values.get(name, "")
-    if value == "":
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        abort(400)
+def _page(status: int = 200):
+    state = draft_state(console_services())
+    data = load(state.draft.bundle.get(MENU_FILE, ""))
+    buttons = counters(data)
+    issues = issues_by_field(state.report, MENU_FILE)
+    by_button = {(b.top, b.sub): [i for found in button_issues(issues, b.top, b.sub).values() for i in found]
+                 for top in buttons for b in (top, *top.children)}
+    elsewhere = [i for name, found in issues.items() if not name.startswith("buttons.") for i in found]
+    answers = {(i, j): reply_row(item) for i, top in enumerate(data.get("buttons") or [])
+               for j, item in ((None, top), *enumerate(top.get("sub_buttons") or []))
+               if item.get("reply") or item.get("flow")}
+    return render_template("console/pages/menu.html", buttons=buttons, state=state, problems=problems(data),
+                           limits=LIMITS, by_button=by_button, issues=elsewhere, answers=answers), status
 
 
 @bp.get("/menu")
 @role_required("marketer")
 def index():
-    state = draft_state(console_services())
-    data = load(state.draft.bundle.get(MENU_FILE, ""))
-    return render_template("console/pages/menu.html", buttons=counters(data), state=state,
-                           problems=problems(data), limits=LIMITS,
-                           issues=issues_by_field(state.report, MENU_FILE))
+    return _page()
+
+
+@bp.post("/menu/transfer")
+@role_required("marketer")
+def transfer_button():
+    """A sub-button into another group (dragged across, or the "move to group" select), at ``position`` or last."""
+    svc = console_services()
+    rev, top, sub, to = form_rev(), form_index("top"), form_index("sub"), form_index("to")
+    position = form_index("position")
+    if top is None or sub is None or to is None:
+        abort(400)
+    data = load(svc.drafts.load().bundle.get(MENU_FILE, ""))
+    try:
+        moved = transfer(data, top=top, sub=sub, to=to, position=position)
+        save_changes(svc, {MENU_FILE: dump(moved)}, rev=rev, author=current_user.name)
+    except MenuLimitError as exc:
+        notify("error", LIMIT_MESSAGES[exc.limit])
+        return _page(400)
+    except MenuEditError:
+        abort(400)
+    except StaleDraft:
+        notify("error", "menu.stale")
+        return _page(409)
+    notify("ok", "menu.moved", name=shown_name(moved["buttons"][to]))
+    return redirect(url_for("console.menu.index") + f"#b{to}-top")
 
 
 @bp.post("/menu/move")
 @role_required("marketer")
 def move_button():
     svc = console_services()
-    rev, top, sub = _rev(), _index("top"), _index("sub")
+    rev, top, sub = form_rev(), form_index("top"), form_index("sub")
     try:
         delta = int(request.form.get("delta", ""))
     except ValueError:
@@ -120,7 +147,7 @@ def move_button():
 def reorder_buttons():
     """Drag and drop: a row (``group=top``) or one column (``group=sub-N``) in its new order, as old positions."""
     svc = console_services()
-    rev, group = _rev(), request.form.get("group", "")
+    rev, group = form_rev(), request.form.get("group", "")
     try:
         order = [int(position) for position in request.form.get("order", "").split(",")]
         top = None if group == "top" else int(group.removeprefix("sub-")) if group.startswith("sub-") else -1
@@ -139,67 +166,15 @@ def reorder_buttons():
     return redirect(url_for("console.menu.index"))
 
 
-def _button_at(data, top: int, sub: int | None):
-    buttons = data.get("buttons") or []
-    if not 0 <= top < len(buttons):
-        abort(404)
-    if sub is None:
-        return buttons[top]
-    subs = buttons[top].get("sub_buttons") or []
-    if not 0 <= sub < len(subs):
-        abort(404)
-    return subs[sub]
-
-
-@bp.route("/menu/button", methods=["GET", "POST"])
-@role_required("marketer")
-def button():
-    svc = console_services()
-    top, sub = _index("top"), _index("sub")
-    if top is None:
-        abort(400)
-    draft = svc.drafts.load()
-    data = load(draft.bundle.get(MENU_FILE, ""))
-    item = _button_at(data, top, sub)
-    if request.method == "POST":
-        rev = _rev()
-        names = item.get("name")
-        if not isinstance(names, dict):
-            names = item["name"] = CommentedMap()
-        for lang in ("zh", "en"):
-            names[lang] = request.form.get(f"name_{lang}", "").strip()
-        kind = request.form.get("type", "")
-        if not item.get("sub_buttons"):
-            if kind not in EDIT_TYPES:
-                abort(400)
-            item["type"] = kind
-            for field, keep in (("key", kind == "click"), ("url", kind == "view")):
-                value = request.form.get(field, "").strip()
-                if keep:
-                    item[field] = value
-                elif field in item:
-                    del item[field]
-        try:
-            save_changes(svc, {MENU_FILE: dump(data)}, rev=rev, author=current_user.name)
-        except StaleDraft:
-            notify("error", "menu.stale")
-            return render_template("console/pages/menu_button.html", top=top, sub=sub, form=request.form,
-                                   group=bool(item.get("sub_buttons")), rev=svc.drafts.load().rev,
-                                   limit=LIMITS["top_name_bytes" if sub is None else "sub_name_bytes"]), 409
-        notify("ok", "menu.saved")
-        return redirect(url_for("console.menu.index"))
-    names = item.get("name") if isinstance(item.get("name"), dict) else {}
-    form = {"name_zh": names.get("zh", ""), "name_en": names.get("en", ""), "type": item.get("type", ""),
-            "key": item.get("key", ""), "url": item.get("url", "")}
-    return render_template("console/pages/menu_button.html", top=top, sub=sub, form=form, rev=draft.rev,
-                           group=bool(item.get("sub_buttons")),
-                           limit=LIMITS["top_name_bytes" if sub is None else "sub_name_bytes"])
-
-
 @bp.post("/menu/count")
 @role_required("marketer")
 def count():
-    """htmx: the byte counter of a name being typed (WeChat's byte limit, and where a phone cuts it)."""
+    """htmx: the byte counter of a name, key or url being typed (WeChat's byte limit, and where a phone cuts a
+    name)."""
+    field = request.form.get("field", "")
+    if field in ("key", "url"):
+        return render_template("console/pages/_menu_counter.html", n=nbytes(request.form.get(field, "")),
+                               limit=LIMITS[f"{field}_bytes"], slot=field, cut=False, shown=0)
     lang = request.form.get("lang", "zh")
     if lang not in ("zh", "en"):
         abort(400)
@@ -208,7 +183,7 @@ def count():
     limit = LIMITS["top_name_bytes" if top else "sub_name_bytes"]
     shown = (TOP_BUTTON_SHOWN if top else SUB_BUTTON_SHOWN)[lang]
     return render_template("console/pages/_menu_counter.html", n=nbytes(name), limit=limit, shown=shown,
-                           cut=display_width(name, lang) > shown, lang=lang)
+                           cut=display_width(name, lang) > shown, slot=lang)
 
 
 @bp.route("/menu/publish", methods=["GET", "POST"])
