@@ -156,7 +156,8 @@ def _random(edit: RuleEdit, old: Any) -> list[Any]:
             for i, kind in enumerate(edit.random_kinds)]
 
 
-def _reply(edit: RuleEdit, old: Any = None) -> tuple[str, Any]:
+def reply_entry(edit: RuleEdit, old: Any = None) -> tuple[str, Any]:
+    """The (key, value) a rule or menu button gets for the edited reply: ``reply`` or ``flow``."""
     if edit.reply_kind == "text":
         return "reply", {"text": {"zh": edit.text_zh, "en": edit.text_en}}
     if edit.reply_kind == "articles":
@@ -197,7 +198,7 @@ def save_rule(text: str, edit: RuleEdit, original: str | None = None) -> str:
         if rule is None:
             raise RuleEditError("name", f"rule {original!r} is no longer in the draft (someone removed it?)")
     with trailing_comment_kept(rule):
-        answer_key, answer = _reply(edit, rule.get("reply"))
+        answer_key, answer = reply_entry(edit, rule.get("reply"))
         rule["name"] = name
         if plain(rule.get("keywords")) != plain(keywords):     # unchanged: keep the file's own list style
             rule["keywords"] = keywords

@@ -17,12 +17,11 @@ from console.drafting import draft_state, save_changes
 from console.drafts import StaleDraft
 from console.fields import add_issue_link, issues_by_field
 from console.i18n import add_messages, current_lang, notify
-from console.pages.rules import _form_of as rule_form      # the rules editor's reply fields, shared
+from console.pages.rules import reply_form_values as rule_form   # the rules editor's reply fields, shared
 from console.services import console_services
 from library.menu_editor import (LIMITS, MenuEditError, MenuLimitError, add_button, as_group, check_room,
                                  delete_button, keys_in, make_key, new_button, reply_row, set_action, set_names)
-from library.rules_editor import REPLY_KINDS, RuleEdit, RuleEditError
-from library.rules_editor import _reply as reply_entry     # the same form -> YAML as a rule's reply
+from library.rules_editor import REPLY_KINDS, RuleEdit, RuleEditError, reply_entry   # a rule's form -> YAML, shared
 from library.yaml_edit import dump, load
 
 bp = Blueprint("menu_buttons", __name__)

@@ -144,7 +144,8 @@ def _edit_from_form(form) -> RuleEdit:
                     random_kinds=kinds)
 
 
-def _form_of(row) -> dict[str, str]:
+def reply_form_values(row) -> dict[str, str]:
+    """A rule's (or menu button's) reply as the editor's form fields; the menu editor uses it too."""
     reply = row.reply.get(row.reply_kind)
     alternatives = reply if row.reply_kind == "random" and isinstance(reply, list) else []
     first_text = next((a["text"] for a in alternatives if reply_kind_of(a) == "text" and isinstance(a["text"], dict)),
@@ -248,7 +249,7 @@ def edit():
         row = next((r for r in rule_rows(text) if r.name == name), None)
         if row is None:
             abort(404)
-        form = _form_of(row)
+        form = reply_form_values(row)
         return _render_edit(form, state.draft.rev, text, issues=_rule_issues(state.report, text, name))
     question = (request.args.get("q") or "")[:QUESTION_MAX]
     new = rule_from_question(question) if question.strip() else RuleEdit("", [])
