@@ -91,5 +91,21 @@ def test_claim_tokens_are_unique_and_fresh_after_a_fork(store, monkeypatch):
     tokens = {store._token() for _ in range(1000)}
     assert len(tokens) == 1000
     first = store._token()
-    monkeypatch.setattr(store_module.os, "getpid", lambda: -1)      # as in a forked worker
+    monkeypatch.setattr(store_module, "process_id", lambda: -1)      # as in a forked worker
     assert store._token()[:16] != first[:16]
+
+
+def test_the_cached_process_id_follows_a_fork():
+    import os
+
+    from wechat.redis_pipe import process_id
+
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:                                   # the child reports what it sees, then leaves at once
+        os.write(write, f"{process_id()} {os.getpid()}".encode())
+        os._exit(0)
+    os.close(write)
+    seen, real = os.read(read, 100).decode().split()
+    os.waitpid(child, 0)
+    assert seen == real != str(os.getpid()) and process_id() == os.getpid()

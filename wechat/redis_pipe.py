@@ -42,6 +42,22 @@ log = logging.getLogger(__name__)
 
 Command = Sequence[Any]
 
+# This process's id, kept current across forks: os.getpid() is a system call, asked several times a message.
+_pid = os.getpid()
+
+
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
+def process_id() -> int:
+    """``os.getpid()`` without the system call (updated in a forked child before it runs anything else)."""
+    return _pid
+
 
 class DeferredPipe:
     def __init__(self, redis: redis_lib.Redis, scripts: Sequence[str] = ()):
@@ -84,10 +100,10 @@ class DeferredPipe:
     def _connection(self) -> tuple[Any, bool]:
         """This thread's connection and whether it served a round trip before (so it may have gone stale)."""
         local = self._local
-        if getattr(local, "pid", None) != os.getpid():      # never share a socket across a fork
+        if getattr(local, "pid", None) != _pid:      # never share a socket across a fork
             conn = self.pool.make_connection()
             conn.register_connect_callback(self._on_connect)
-            local.conn, local.pending, local.pid, local.used = conn, 0, os.getpid(), False
+            local.conn, local.pending, local.pid, local.used = conn, 0, _pid, False
         return local.conn, local.used
 
     def _drain(self, conn: Any) -> None:
@@ -148,7 +164,7 @@ class DeferredPipe:
     def flush(self) -> None:
         """Wait for the replies of earlier ``send_later`` writes (call once the HTTP response is on its way)."""
         conn = getattr(self._local, "conn", None)
-        if conn is None or not getattr(self._local, "pending", 0) or self._local.pid != os.getpid():
+        if conn is None or not getattr(self._local, "pending", 0) or self._local.pid != _pid:
             return
         try:
             self._drain(conn)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import os
 import secrets
 import time
 from dataclasses import dataclass
@@ -34,7 +33,7 @@ import redis as redis_lib
 from wechat.conversation import Conversation
 from wechat.crypto import Refused
 from wechat.redis_conn import SOCKET_TIMEOUT, Breaker, Keys
-from wechat.redis_pipe import DeferredPipe
+from wechat.redis_pipe import DeferredPipe, process_id
 
 log = logging.getLogger(__name__)
 
@@ -234,9 +233,9 @@ class ConversationStore:
         """A claim owner's token, unique across processes and hosts: 8 random bytes per process, then a counter
         (a urandom call per message costs a syscall and buys nothing more)."""
         prefix, pid = ConversationStore._token_prefix
-        if pid != os.getpid():     # a forked worker must not share its parent's tokens
+        if pid != process_id():     # a forked worker must not share its parent's tokens
             prefix = secrets.token_hex(8)
-            ConversationStore._token_prefix = (prefix, os.getpid())
+            ConversationStore._token_prefix = (prefix, process_id())
         return f"{prefix}{next(self._tokens):x}"
 
     def _run_claim(self, dedupe_key: str, openid: str, token: str, delivery: Delivery | None) -> list[Any]:
