@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable
+
+import ahocorasick
 
 from library.regex_safety import sre_constants, sre_parse
 
@@ -72,82 +74,37 @@ class Hit:
     kind: str
 
 
-_DFA_ROW_MAX = 512
 # A "command" keyword (帮助, help, 菜单, menu) also answers when the message adds a few characters around it
 # ("跪求帮助", "help please"), but not inside a longer question ("帮助我做小红书投放" is a question).
 # Measured in Chinese characters; a Latin letter, digit or space counts half (English words are longer).
 COMMAND_SLACK = 4
 
 
-@dataclass
-class _Node:
-    goto: dict[str, int] = field(default_factory=dict)
-    fail: int = 0
-    out: list[int] = field(default_factory=list)
-
-
 class AhoCorasick:
-    """Every keyword occurring in a text in one pass, however many keywords there are."""
+    """Every keyword occurring in a text in one pass, however many keywords there are.
+
+    pyahocorasick's automaton (C): a message is scanned several times (the rules, the synonyms, again after
+    a rewrite), and the pure-Python automaton this replaced cost more than the rest of keyword routing.
+    """
 
     def __init__(self, words: Iterable[str]):
-        self.words: list[str] = []
-        self.nodes = [_Node()]
-        for word in words:
-            self._add(word)
-        self._link()
-
-    def _add(self, word: str) -> None:
-        state = 0
-        for ch in word:
-            nxt = self.nodes[state].goto.get(ch)
-            if nxt is None:
-                self.nodes.append(_Node())
-                nxt = len(self.nodes) - 1
-                self.nodes[state].goto[ch] = nxt
-            state = nxt
-        self.nodes[state].out.append(len(self.words))
-        self.words.append(word)
-
-    def _link(self) -> None:
-        queue = list(self.nodes[0].goto.values())
-        for state in queue:              # breadth first: a node's fail target is always linked before it
-            node = self.nodes[state]
-            for ch, child in node.goto.items():
-                queue.append(child)
-                fail = node.fail
-                while fail and ch not in self.nodes[fail].goto:
-                    fail = self.nodes[fail].fail
-                target = self.nodes[fail].goto.get(ch, 0)
-                self.nodes[child].fail = target if target != child else 0
-                self.nodes[child].out.extend(self.nodes[self.nodes[child].fail].out)
-        self._step: list[dict[str, int]] = [dict(node.goto) for node in self.nodes]
-        self._outs: list[tuple[int, ...]] = [tuple(node.out) for node in self.nodes]
+        self.words: list[str] = list(words)
+        self._automaton: Any = None
+        if self.words:
+            automaton = ahocorasick.Automaton()
+            for index, word in enumerate(self.words):
+                automaton.add_word(word, index)
+            automaton.make_automaton()
+            self._automaton = automaton
 
     def find(self, text: str) -> list[tuple[int, int]]:
-        """(word index, end position) for every occurrence."""
-        found: list[tuple[int, int]] = []
-        step, outs = self._step, self._outs
-        state = 0
-        for pos, ch in enumerate(text):
-            nxt = step[state].get(ch)
-            if nxt is None:
-                nxt = self._transition(state, ch)
-            state = nxt
-            if outs[state]:
-                found.extend((word, pos + 1) for word in outs[state])
+        """(word index, end position) for every occurrence, by end position, the longest word first."""
+        if self._automaton is None or not text:
+            return []
+        words = self.words
+        found = [(index, last + 1) for last, index in self._automaton.iter(text)]
+        found.sort(key=lambda hit: (hit[1], -len(words[hit[0]])))
         return found
-
-    def _transition(self, state: int, ch: str) -> int:
-        """Follow fail links once and remember the result: a lazily built DFA, so each (state, char) costs once."""
-        nodes = self.nodes
-        walk = state
-        while walk and ch not in nodes[walk].goto:
-            walk = nodes[walk].fail
-        target = nodes[walk].goto.get(ch, 0)
-        step = self._step[state]
-        if len(step) < _DFA_ROW_MAX:       # hostile texts with endless new characters cannot grow it unbounded
-            step[ch] = target
-        return target
 
 
 class Matcher:

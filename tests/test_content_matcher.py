@@ -85,3 +85,13 @@ def test_regexes_with_backreferences_are_checked_one_by_one():
     matcher = Matcher([Target("double", "D", "regex", r"(ha)\1"), Target("other", "O", "regex", r"(zz)\1")])
     assert matcher._regex_gate is None                  # combined, \1 would point at the wrong group
     assert matcher.match("hahaha").target.rule == "double"
+
+
+def test_aho_corasick_finds_every_overlapping_keyword_by_end_then_longest():
+    from library.matcher import AhoCorasick
+
+    automaton = AhoCorasick(["he", "she", "hers", "his", "小红书", "红书"])
+    assert [(automaton.words[i], end) for i, end in automaton.find("ushers 小红书")] == [
+        ("she", 4), ("he", 4), ("hers", 6), ("小红书", 10), ("红书", 10)]
+    assert AhoCorasick([]).find("anything") == [] and automaton.find("") == []
+    assert automaton.find("x" * 100_000) == []          # a pasted essay costs one C pass, no state grows
