@@ -167,6 +167,10 @@ class SearchIndex:
             for term, tf in counts.items():
                 impact = self.idf[term] * tf * (K1 + 1) / (tf + norm)
                 self.impacts.setdefault(term, []).append((number, impact, int((term, number) in topical)))
+        # term -> {doc number: (impact, topical)}: the evidence of the few results a search returns
+        self._by_doc: dict[str, dict[int, tuple[float, int]]] = {
+            term: {number: (impact, is_topical) for number, impact, is_topical in postings}
+            for term, postings in self.impacts.items()}
 
     def about(self, term: str) -> frozenset[str]:
         """Articles with ``term`` in a field that says what they are about (title, summary, tags, keywords)."""
@@ -186,8 +190,10 @@ class SearchIndex:
         terms = set(tokenize(query))
         if not terms or not self.ids:
             return []
-        # doc -> [score, evidence, topical terms, terms matched, topical evidence]
-        scores: dict[int, list[float]] = {}
+        # Scores first, one addition per posting; the evidence figures only for the few results returned.
+        scores: dict[int, float] = {}
+        get = scores.get
+        known: list[tuple[float, float, dict[int, tuple[float, int]]]] = []   # (weight, idf, postings by doc)
         best_possible = 0.0
         boost = self.boost
         for term in terms:
@@ -199,27 +205,30 @@ class SearchIndex:
                 continue
             idf = self.idf[term]
             best_possible += idf * weight
-            for number, impact, is_topical in postings:
-                acc = scores.get(number)
-                if acc is None:
-                    scores[number] = [impact * weight, idf * weight, is_topical, 1, idf * weight * is_topical]
-                else:
-                    acc[0] += impact * weight
-                    acc[1] += idf * weight
-                    acc[2] += is_topical
-                    acc[3] += 1
-                    acc[4] += idf * weight * is_topical
+            known.append((weight, idf, self._by_doc[term]))
+            for number, impact, _ in postings:
+                scores[number] = get(number, 0.0) + impact * weight
         if not scores:
             return []
         # (K1 + 1) bounds tf * (K1 + 1) / (tf + norm): dividing by it makes scores comparable across queries.
         ceiling = best_possible * (K1 + 1)
-        ranked = heapq.nlargest(limit, scores.items(), key=_by_score)
-        return [Scored(self.ids[number], round(acc[0] / ceiling, 4), round(acc[1], 4), int(acc[2]), int(acc[3]),
-                       round(acc[4], 4)) for number, acc in ranked]
-
-
-def _by_score(item: tuple[int, list[float]]) -> tuple[float, int]:
-    return item[1][0], -item[0]          # best score first; ties go to the earlier article
+        # Best score first; equal scores keep article order (nlargest is stable over the sorted numbers).
+        ranked = heapq.nlargest(limit, sorted(scores), key=scores.__getitem__)
+        results = []
+        for number in ranked:
+            evidence = topical_evidence = 0.0
+            topical = matched = 0
+            for weight, idf, by_doc in known:
+                posting = by_doc.get(number)
+                if posting is not None:
+                    evidence += idf * weight
+                    matched += 1
+                    if posting[1]:
+                        topical += 1
+                        topical_evidence += idf * weight
+            results.append(Scored(self.ids[number], round(scores[number] / ceiling, 4), round(evidence, 4), topical,
+                                  matched, round(topical_evidence, 4)))
+        return results
 
 
 @dataclass(frozen=True)
