@@ -15,6 +15,7 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 
 from console.auth import before_console_request
+from console.field_labels import field_label
 from console.fields import issue_url
 from console.i18n import current_lang, t
 from console.issue_text import issue_hint, issue_message
@@ -50,6 +51,7 @@ def create_blueprint() -> Blueprint:
 
     bp.add_app_template_global(issue_message, "issue_message")     # a checker problem in the reader's language
     bp.add_app_template_global(issue_hint, "issue_hint")
+    bp.add_app_template_global(field_label, "field_label")        # schema field names as marketers read them
 
     @bp.app_template_global("console_nav")
     def _nav(user: Any) -> list[Any]:

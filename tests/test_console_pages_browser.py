@@ -132,5 +132,5 @@ def test_analytics_page_has_charts(console_server, browser_page, settings):
     expect(page.locator("body")).to_contain_text("zzqx qqvv widgets")
     shoot(page, "analytics")
     page.goto(console_server.url + "/console/texts/lead_form")
-    expect(page.get_by_label("zh").first).to_be_visible()
+    expect(page.get_by_label("中文").first).to_be_visible()
     shoot(page, "texts")

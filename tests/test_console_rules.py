@@ -144,7 +144,7 @@ def test_random_reply_alternatives_are_edited_added_and_removed(console_client, 
     prefix = f"rules.{index}.reply.random"
     assert f'name="{prefix}.0.text.zh"' in page and f'name="{prefix}.1.text.en"' in page
     assert '<option value="random" selected>' in page and 'value="text,text"' in page
-    assert f'<label for="f-rules-{index}-reply-random-0-text-zh">' in page
+    assert f'<label for="f-rules-{index}-reply-random-0-text-zh">中文 *</label>' in page   # not the key "zh"
     before = app.extensions[EXTENSION].drafts.load()
     data = _greeting_form(page)
     added = marketer.post("/console/rules/edit", data={**data, "random_op": "add", "random_add_kind": "article"})

@@ -64,3 +64,16 @@ def test_roles_and_csrf(console_client, app):
     before = app.extensions[EXTENSION].drafts.load().bundle["messages.yaml"]
     assert marketer.post("/console/texts/messages", data={"rev": rev, "busy.en": "x"}, csrf=False).status_code == 400
     assert app.extensions[EXTENSION].drafts.load().bundle["messages.yaml"] == before
+
+
+def test_schema_field_names_read_as_words_in_both_languages(app):
+    from console.field_labels import field_label
+
+    with app.test_request_context("/console/"):
+        from flask import g
+        g.lang = "zh"
+        assert (field_label("zh"), field_label("random 2"), field_label("welcome_back")) == ("中文", "随机回复 2",
+                                                                                            "welcome_back")
+        g.lang = "en"
+        assert (field_label("en"), field_label("article"), field_label("policy_url")) == ("English", "Article id",
+                                                                                          "Privacy policy link")
