@@ -11,9 +11,9 @@ and 200 keyword rules (exact, contains, regex). Every workload runs the full web
   keywords        full router; texts hit exact, contains and regex rules (article cards or texts)
   search          full router; questions no rule covers, ranked by BM25 over the 50 articles (the 21 questions
                   repeat, so the per-version result cache answers most of them)
-  search, new     the same questions made new for every message (a number under 100, which search ignores, in
-                  front and a run of "?" after): nothing is answered from the cache, each message computes its
-                  intent, synonyms and ranking once, as a question never asked before does
+  search, new     the same questions made new for every message (two numbers under 100 in front, which search
+                  ignores): nothing is answered from the cache, each message computes its intent, synonyms and
+                  ranking once, as a question never asked before does
   search, uncached  the same 21 questions with the cache off entirely: even within one message, each route that
                   asks for the intent or the ranking computes it again (a harsher bound than any real question)
   no match        full router; texts nothing matches: keywords, search and fallback all run
@@ -140,12 +140,12 @@ def workload_texts(content_dir: str, kind: str, rng: random.Random) -> list[str]
 
 
 def new_questions(questions: list[str], count: int, start: int) -> list[str]:
-    """``count`` distinct texts that search reads as ``questions``: a number under 100 in front (tokenize drops
-    it) and a run of "?" after (punctuation), so no two messages share a cache entry (up to 97 x 50 x len)."""
+    """``count`` distinct texts that search reads as ``questions``: two numbers under 100 in front (tokenize drops
+    them), so no two messages share a cache entry and every text is as long as the next (100 x 100 x len)."""
     out = []
     for n in range(start, start + count):
         rounds, question = divmod(n, len(questions))
-        out.append(f"{rounds % 97} {questions[question]}{'?' * (rounds // 97 % 50)}")
+        out.append(f"{rounds // 100 % 100:02d} {rounds % 100:02d} {questions[question]}")
     if len(set(out)) != len(out):
         raise SystemExit("--bodies too large for distinct new questions")
     return out
