@@ -7,18 +7,9 @@ import pytest
 from analytics.counters import Analytics, today
 from devtools.simulator import FlaskTransport, Follower, HttpTransport
 from tests.conftest import SAMPLE_AES_KEY, SAMPLE_APPID, SAMPLE_TOKEN
+from tests.support.clock import Clock
 from tests.support.live_server import LiveServer
 from wechat.redis_conn import Keys
-
-
-class Clock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

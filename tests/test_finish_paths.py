@@ -7,17 +7,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.clock import Clock
 from wechat import store as store_module
 from wechat.redis_conn import Keys
 from wechat.store import PENDING, REPLY_PREFIX, ConversationStore
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
