@@ -187,12 +187,21 @@ def in_process_costs(content_dir: str) -> list[str]:
     return out
 
 
+def _kind_name(workload: tuple[str, str, str]) -> str:
+    name, app, kind = workload
+    if name == "core text path":
+        return "core"
+    return "search-uncached" if "search_cache=False" in app else kind
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=2, help="runs per workload, interleaved; the median counts")
     parser.add_argument("--bodies", type=int, default=60000)
+    parser.add_argument("--only", default="", help="comma-separated workload kinds to run besides the core text path "
+                        "(keywords, search, search-new, search-uncached, nomatch); default all")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install wrk")
@@ -207,7 +216,11 @@ def main() -> None:
                  ("search, new questions", "bench.content_bench:full_app()", "search-new"),
                  ("search, uncached", "bench.content_bench:full_app(search_cache=False)", "search"),
                  ("no match (all routes)", "bench.content_bench:full_app()", "nomatch")]
-    texts = {kind: workload_texts(content_dir, kind, rng) for _, _, kind in workloads if kind != "search-new"}
+    if args.only:
+        wanted = {"core", "keywords"} | set(args.only.split(","))
+        workloads = [w for w in workloads if _kind_name(w) in wanted]
+    kinds = {"search" if kind == "search-new" else kind for _, _, kind in workloads}
+    texts = {kind: workload_texts(content_dir, kind, rng) for kind in kinds}
     results: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in workloads}
     prefixes = []
     try:

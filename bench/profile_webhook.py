@@ -199,6 +199,8 @@ def main() -> None:
     parser.add_argument("--serve-only", type=int, default=None, metavar="N",
                         help="build --messages requests but only serve the first N, measure nothing (for callgrind: "
                              "the difference of two runs with different N is the cost of the messages alone)")
+    parser.add_argument("--content-dir", default=None,
+                        help="serve this content tree instead of content/ (e.g. content_bench's generated one)")
     parser.add_argument("--targets", default="project",
                         help="project, naive (bench/naive_peer.py), bare (bench/bare_app.py): same bodies, same Redis")
     args = parser.parse_args()
@@ -208,6 +210,8 @@ def main() -> None:
         from config import load_settings
 
         env = {"WECHAT_TOKEN": TOKEN, "WECHAT_APPID": APPID, "WECHAT_AES_KEY": AES_KEY}
+        if args.content_dir:
+            env["CONTENT_DIR"] = args.content_dir
         settings = load_settings(env, redis_url=server.url, key_prefix=f"prof-{uuid.uuid4().hex[:6]}:",
                                  accept_plaintext=True, log_level="WARNING")
         prefix = settings.key_prefix

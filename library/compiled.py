@@ -172,7 +172,8 @@ class Content:
         index = self.index(lang)
         terms = {platform: _term(platform) for platform in named}
         # Never answer about another platform: the article must at least mention one the follower named.
-        answer = confident([r for r in results if any(r.id in index.mentions(terms[p]) for p in named)])
+        mentioned = frozenset().union(*(index.mentions(term) for term in terms.values()))
+        answer = confident([r for r in results if r.id in mentioned])
         first = answer[0] if answer else None
         on_named = first is not None and any(first in index.about(term) for term in terms.values())
         # A platform no article is about is "missing" unless the answer, about another platform named in the
