@@ -36,6 +36,7 @@ from wechat.bot import Bot, FinishHook
 from wechat.custom_messages import CustomQuota, interaction_windows
 from wechat.flow import FlowEngine
 from wechat.jobs import JobQueue
+from config.gc_tuning import tune_for_serving
 from config.log_redaction import redact_handlers
 from wechat.redis_conn import Keys, connect
 from wechat.router import Router
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
         app = commands_app()    # `flask --app app <command>`: each command builds what it needs, --help nothing
         add_console_commands(app)
         return app
+    serving = settings is None     # gunicorn's (and `flask run`'s) call: this process is a web worker
     if settings is None:
         try:
             settings = load_settings()
@@ -160,6 +162,8 @@ def create_app(settings: Settings | None = None, *, redis: redis_lib.Redis | Non
     register_commands(app, Services(settings=settings, redis=redis, needs=library.needs))
     add_console_commands(app)
     init_console(app, settings=settings, redis=redis, needs=library.needs)   # /console/; nothing runs for /wechat
+    if serving:
+        tune_for_serving()     # last: what start-up built is frozen out of every later collection
     return app
 
 

@@ -207,6 +207,12 @@ def _term(word: str) -> str:
 
 
 def _build_index(content: Content, lang: str) -> SearchIndex:
+    docs, boost = index_documents(content, lang)
+    return SearchIndex(docs, boost=boost)
+
+
+def index_documents(content: Content, lang: str) -> tuple[list[Doc], dict[str, float]]:
+    """The documents ``lang``'s index reads (fields with synonyms rewritten) and its term boosts."""
     add_words(kw for variants in content.articles.values() for a in variants.values() for kw in a.keywords)
     rewrite = content.vocabulary.rewrite      # articles read variants as their synonym ids, like questions do
     docs = []
@@ -217,8 +223,7 @@ def _build_index(content: Content, lang: str) -> SearchIndex:
         fields = {"title": art.title, "summary": art.summary, "keywords": " ; ".join(art.keywords),
                   "tags": " ".join(t.replace("-", " ") for t in art.tags), "body": art.body}
         docs.append(Doc(article_id, {name: rewrite(text).text for name, text in fields.items()}))
-    boost = {_term(platform): PLATFORM_BOOST for platform in content.vocabulary.platforms}
-    return SearchIndex(docs, boost=boost)
+    return docs, {_term(platform): PLATFORM_BOOST for platform in content.vocabulary.platforms}
 
 
 def compile_bundle(bundle: Bundle, version: int, needs: ContentNeeds = NO_NEEDS) -> Content:
