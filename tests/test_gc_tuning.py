@@ -43,3 +43,25 @@ def test_apps_built_with_their_own_settings_leave_the_collector_alone(app):
 
     assert app.extensions["wxbot"] is not None
     assert gc.get_freeze_count() == 0 and gc.get_threshold()[0] != 20_000
+
+
+def test_a_replaced_content_version_is_freed_without_the_collector():
+    """The start-up version is frozen (never collected); a publish must free it by reference counting."""
+    import gc
+    import weakref
+
+    from library.bundle import read_dir
+    from library.compiled import compile_bundle
+
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        content = compile_bundle(read_dir(str(ROOT / "content")), version=1)
+        content.index("en"), content.index("zh")                 # everything a served version builds
+        content.intent("KOL"), content.find("微博还有用吗", "zh"), content.find("KOL marketing", "en")
+        alive = weakref.ref(content)
+        del content
+        assert alive() is None
+    finally:
+        if was_enabled:
+            gc.enable()
