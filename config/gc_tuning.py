@@ -16,8 +16,8 @@ process:
 
 Reference counting still frees everything that is not a cycle at once; frozen objects that later die are
 freed by it too. That matters for content: the version live at start-up is frozen, and when a publish
-replaces it, it must be freed without the collector's help (it holds no reference cycle; a test checks). Tests that build apps with their own settings never call this (their process is not a
-worker).
+replaces it, it must be freed without the collector's help (it holds no reference cycle; a test checks).
+Tests that build apps with their own settings never call this (their process is not a worker).
 """
 from __future__ import annotations
 

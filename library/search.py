@@ -15,10 +15,10 @@ Usage::
 from __future__ import annotations
 
 import math
-from array import array
 import re
 import threading
 import unicodedata
+from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, NamedTuple
@@ -163,36 +163,36 @@ class SearchIndex:
         self.idf = {term: math.log(1 + (n - df + 0.5) / (df + 0.5)) for term, df in doc_freq.items()}
         self.unknown_idf = math.log(1 + (n + 0.5) / 0.5)
         # term -> [(doc number, BM25 impact, 1 if the term is in a topical field else 0)]
-        self.impacts: dict[str, list[tuple[int, float, int]]] = {}
+        impacts: dict[str, list[tuple[int, float, int]]] = {}
         for number, counts in enumerate(counts_per_doc):
             norm = K1 * (1 - B + B * lengths[number] / avg_length)
             for term, tf in counts.items():
                 impact = self.idf[term] * tf * (K1 + 1) / (tf + norm)
-                self.impacts.setdefault(term, []).append((number, impact, int((term, number) in topical)))
+                impacts.setdefault(term, []).append((number, impact, int((term, number) in topical)))
         # What a search reads, laid out flat so a question touches few cache lines (a served worker meets
         # them cold: the other worker, Redis and the network ran on this core since its last message):
         # term -> (doc numbers, their impacts) as two arrays; term -> doc numbers containing it and the
         # subset where it is topical, for the evidence of the few results returned.
         self._postings: dict[str, tuple[array, array]] = {
             term: (array("I", [n for n, _, _ in postings]), array("d", [i for _, i, _ in postings]))
-            for term, postings in self.impacts.items()}
+            for term, postings in impacts.items()}
         self._present: dict[str, frozenset[int]] = {
-            term: frozenset(n for n, _, _ in postings) for term, postings in self.impacts.items()}
+            term: frozenset(n for n, _, _ in postings) for term, postings in impacts.items()}
         self._topical: dict[str, frozenset[int]] = {
-            term: frozenset(n for n, _, t in postings if t) for term, postings in self.impacts.items()}
+            term: frozenset(n for n, _, t in postings if t) for term, postings in impacts.items()}
 
     def about(self, term: str) -> frozenset[str]:
         """Articles with ``term`` in a field that says what they are about (title, summary, tags, keywords)."""
         found = self._about.get(term)
         if found is None:
-            found = self._about[term] = frozenset(self.ids[n] for n, _, topical in self.impacts.get(term, ()) if topical)
+            found = self._about[term] = frozenset(self.ids[n] for n in self._topical.get(term, ()))
         return found
 
     def mentions(self, term: str) -> frozenset[str]:
         """Articles with ``term`` anywhere, the body included."""
         found = self._mentions.get(term)
         if found is None:
-            found = self._mentions[term] = frozenset(self.ids[n] for n, _, _ in self.impacts.get(term, ()))
+            found = self._mentions[term] = frozenset(self.ids[n] for n in self._present.get(term, ()))
         return found
 
     def search(self, query: str, limit: int = 5) -> list[Scored]:
