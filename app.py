@@ -20,6 +20,7 @@ from analytics.counters import Analytics
 from cli.registry import commands_app, commands_only, register as register_commands
 from cli.services import Services
 from config import Settings, SettingsError, load_settings
+from config.gc_tuning import tune_for_serving
 from console.commands import COMMANDS as CONSOLE_COMMANDS
 from console.secret import secret_key as console_secret_key
 from console.wiring import init_console
@@ -36,7 +37,6 @@ from wechat.bot import Bot, FinishHook
 from wechat.custom_messages import CustomQuota, interaction_windows
 from wechat.flow import FlowEngine
 from wechat.jobs import JobQueue
-from config.gc_tuning import tune_for_serving
 from config.log_redaction import redact_handlers
 from wechat.redis_conn import Keys, connect
 from wechat.router import Router

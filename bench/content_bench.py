@@ -167,6 +167,21 @@ def make_bodies(path: str, texts: list[str], count: int, run: str) -> None:
             fh.write(signed_line(xml, timestamp, f"n{run}x{i}"))
 
 
+def warm_then_measure(server: LiveServer, tmp: str, warm_texts: list[str], measured_texts: list[str], warm_count: int,
+                      count: int, seconds: int, connections: int, run: str) -> dict[str, float]:
+    """wrk's figures and the workers' CPU per request for ``count`` messages of ``measured_texts`` over
+    ``seconds``, after ``warm_count`` messages of their own have loaded both workers (jieba, indexes), so the
+    measured ones are all new (not retries answered from the cache)."""
+    warmup, bodies = os.path.join(tmp, "warmup.txt"), os.path.join(tmp, "bodies.txt")
+    make_bodies(warmup, warm_texts, warm_count, run="w" + run)
+    run_wrk(server.url + "/wechat", warmup, "", 2, connections)
+    make_bodies(bodies, measured_texts, count, run=run)
+    cpu_before = tree_cpu_seconds(server.proc.pid)
+    result = run_wrk(server.url + "/wechat", bodies, "", seconds, connections)
+    result["cpu_us"] = (tree_cpu_seconds(server.proc.pid) - cpu_before) / result["requests"] * 1e6
+    return result
+
+
 def in_process_costs(content_dir: str) -> list[str]:
     """Microseconds per call of the pieces routing adds, measured without HTTP or Redis: hot (the same loop
     again and again, everything in the CPU's caches) and cold (8 MB written between calls, as the other
@@ -251,21 +266,15 @@ def main() -> None:
                 prefixes.append(prefix)
                 env = {"WECHAT_TOKEN": TOKEN, "REDIS_URL": redis_url, "REDIS_KEY_PREFIX": prefix,
                        "CONTENT_DIR": content_dir, "LOG_LEVEL": "WARNING"}
-                warmup, bodies = os.path.join(tmp, "warmup.txt"), os.path.join(tmp, "bodies.txt")
                 server = LiveServer(env, app=app, workers=2, threads=None).start()
                 try:
-                    # Warm up: both workers loaded (jieba, indexes) before the clock starts, with messages of
-                    # their own so the measured ones are all new (not retries answered from the cache).
                     warm_texts, measured_texts = texts.get(kind), texts.get(kind)
                     if kind == "search-new":     # every message a question this server never saw
                         warm_texts = new_questions(texts["search"], args.bodies // 4, start=0)
                         measured_texts = new_questions(texts["search"], args.bodies, start=args.bodies // 4)
-                    make_bodies(warmup, warm_texts, args.bodies // 4, run=f"w{round_no}{len(prefixes)}{int(time.time()) % 10000:04d}")
-                    run_wrk(server.url + "/wechat", warmup, "", 2, args.connections)
-                    make_bodies(bodies, measured_texts, args.bodies, run=f"{round_no}{len(prefixes)}{int(time.time()) % 10000:04d}")
-                    cpu_before = tree_cpu_seconds(server.proc.pid)
-                    result = run_wrk(server.url + "/wechat", bodies, "", args.seconds, args.connections)
-                    result["cpu_us"] = (tree_cpu_seconds(server.proc.pid) - cpu_before) / result["requests"] * 1e6
+                    result = warm_then_measure(server, tmp, warm_texts, measured_texts, args.bodies // 4, args.bodies,
+                                               args.seconds, args.connections,
+                                               run=f"{round_no}{len(prefixes)}{int(time.time()) % 10000:04d}")
                     results[name].append(result)
                 finally:
                     server.stop()

@@ -28,8 +28,8 @@ import redis as redis_lib
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from bench.content_bench import generate_content, make_bodies, new_questions, workload_texts  # noqa: E402
-from bench.core_bench import TOKEN, _cleanup, run_wrk  # noqa: E402
+from bench.content_bench import generate_content, new_questions, warm_then_measure, workload_texts  # noqa: E402
+from bench.core_bench import TOKEN, _cleanup  # noqa: E402
 from tests.support.live_server import LiveServer  # noqa: E402
 
 WARMUP_BODIES = 15000
@@ -83,11 +83,9 @@ def run_variant(factory: str, content_dir: str, tmp: str, seconds: int, round_no
     questions = workload_texts(content_dir, "search", random.Random(3))
     server = LiveServer(env, app=factory, workers=2, threads=None).start()
     try:
-        warmup, bodies = os.path.join(tmp, "warmup.txt"), os.path.join(tmp, "bodies.txt")
-        make_bodies(warmup, new_questions(questions, WARMUP_BODIES, 0), WARMUP_BODIES, run=f"w{round_no}{prefix[6:12]}")
-        run_wrk(server.url + "/wechat", warmup, "", 2, 16)
-        make_bodies(bodies, new_questions(questions, 60000, WARMUP_BODIES), 60000, run=f"m{round_no}{prefix[6:12]}")
-        result = run_wrk(server.url + "/wechat", bodies, "", seconds, 16)
+        result = warm_then_measure(server, tmp, new_questions(questions, WARMUP_BODIES, 0),
+                                   new_questions(questions, 60000, WARMUP_BODIES), WARMUP_BODIES, 60000, seconds, 16,
+                                   run=f"{round_no}{prefix[6:12]}")
         time.sleep(1.2)            # let each worker write its figures once more
     finally:
         server.stop()

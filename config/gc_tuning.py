@@ -4,9 +4,9 @@ With CPython's defaults a served worker pays in two ways: a young-generation col
 messages or so, and, every few thousand, a full collection that walks every object start-up created (the
 modules, the compiled content, the search indexes: over 120,000 of them) although none of those will
 ever be garbage. Measured on one gunicorn worker under content_bench's never-seen questions (about
-17,000 messages): 182 young, 16 middle and 2 full collections, the full ones 44 and 56 ms each, 0.13 s
-in all; with this module, 3 young and 1 full collection, at most 4.7 ms, 0.013 s in all. So, once per
-process:
+17,000 messages): 182 young, 16 middle and 2 full collections, the full ones 53 and 56 ms, 0.14 s in
+all; with this module, 3 young and 1 full collection, at most 4.5 ms, 0.014 s in all (``bench/gc_bench.py``
+measures both workers). So, once per process:
 
 - ``gc.freeze()`` moves everything alive after start-up to the permanent generation, which collections
   never walk again (the standard library's own advice for long-lived processes and forked workers);

@@ -30,7 +30,7 @@ def test_a_served_app_freezes_start_up_and_raises_the_young_threshold(redis_url,
     assert done.returncode == 0, done.stderr
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     (threshold_before, frozen_before), (threshold, frozen) = seen["before"], seen["served"]
-    assert frozen_before == 0 and threshold_before[0] == 700
+    assert frozen_before == 0 and threshold_before[0] != 20_000     # CPython's default (700 on 3.11)
     assert threshold[0] == 20_000 and threshold[1:] == threshold_before[1:]
     assert frozen > 50_000                   # the modules, compiled content and app: out of every collection
     # Not frozen again (a second freeze would add the new app's thousands of objects); frozen objects that
