@@ -135,14 +135,10 @@ class _Term(NamedTuple):
     """What a search reads of one term."""
 
     weighted_idf: float              # IDF times the term's boost
-    numbers: array | None            # doc numbers of the postings; None: ``impacts`` has one value per article
-    impacts: array                   # BM25 impact per posting (or per article), times the boost
+    numbers: array                   # doc numbers of the postings
+    impacts: array                   # BM25 impact per posting, times the boost
     present: frozenset[int]          # articles containing the term
     topical: frozenset[int]          # articles with it in the title, summary, tags or keywords
-
-
-# A term in at least one article in DENSE_SHARE keeps one impact per article rather than its postings.
-DENSE_SHARE = 8
 
 
 class SearchIndex:
@@ -184,19 +180,13 @@ class SearchIndex:
                 impact = self.idf[term] * tf * (K1 + 1) / (tf + norm)
                 impacts.setdefault(term, []).append((number, impact, int((term, number) in topical)))
         # What a search reads, one entry per term so a question touches few cache lines (a served worker meets
-        # them cold: the other worker, Redis and the network ran on this core since its last message). A term
-        # in at least 1/DENSE_SHARE of the articles keeps one impact per article (summed across terms in C by
-        # ``map``/``zip``); a rarer one keeps its postings. Impacts are already multiplied by the term's boost.
+        # them cold: the other worker, Redis and the network ran on this core since its last message): its
+        # postings as two flat arrays, impacts already multiplied by the term's boost.
         self._terms: dict[str, _Term] = {}
         for term, postings in impacts.items():
             weight = self.boost.get(term, 1.0)
             numbers = array("I", [number for number, _, _ in postings])
             weighted = array("d", [impact * weight if weight != 1.0 else impact for _, impact, _ in postings])
-            if len(postings) * DENSE_SHARE >= n:
-                row = array("d", bytes(8 * n))
-                for number, impact in zip(numbers, weighted):
-                    row[number] = impact
-                numbers, weighted = None, row
             self._terms[term] = _Term(self.idf[term] * weight, numbers, weighted,
                                       frozenset(number for number, _, _ in postings),
                                       frozenset(number for number, _, topical in postings if topical))
@@ -223,8 +213,6 @@ class SearchIndex:
             return []
         entries = self._terms
         known: list[_Term] = []
-        dense: list[array] = []
-        sparse: list[_Term] = []
         best_possible = 0.0
         for term in terms:
             entry = entries.get(term)
@@ -234,29 +222,22 @@ class SearchIndex:
                 continue
             best_possible += entry[0]
             known.append(entry)
-            if entry[1] is None:
-                dense.append(entry[2])
-            else:
-                sparse.append(entry)
         if not known:
             return []
-        # Scores first (one addition per article for frequent terms, in C; one per posting for rare ones); the
-        # evidence figures only for the few results returned.
-        scores = list(map(sum, zip(*dense))) if dense else [0.0] * len(self.ids)
-        for _, numbers, impacts, _, _ in sparse:
+        # Scores first, one addition per posting; the evidence figures only for the few results returned.
+        scores = [0.0] * len(self.ids)
+        for _, numbers, impacts, _, _ in known:
             for number, impact in zip(numbers, impacts):
                 scores[number] += impact
-        # A frequent term touches most articles: rank them all; rare terms alone: only the articles they touch.
-        candidates = range(len(scores)) if dense else sorted(set().union(*(entry[3] for entry in sparse)))
-        # Best score first; equal scores keep article order (the sort is stable, reverse included).
+        # Best score first among the articles with any of the terms; equal scores keep article order (the sort
+        # is stable, reverse included).
+        candidates = sorted(set().union(*(entry.present for entry in known)))
         ranked = sorted(candidates, key=scores.__getitem__, reverse=True)[:limit]
         # (K1 + 1) bounds tf * (K1 + 1) / (tf + norm): dividing by it makes scores comparable across queries.
         ceiling = best_possible * (K1 + 1)
         results = []
         for number in ranked:
             score = scores[number]
-            if score <= 0.0:
-                break                # only articles without any of the terms are left
             evidence = topical_evidence = 0.0
             topical = matched = 0
             for weighted_idf, _, _, present, about in known:
